@@ -1,0 +1,38 @@
+"""Sessions and clients built from the settings: profile, region, endpoint, retries."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from proxyctl import __version__
+from proxyctl.aws.errors import aws_errors
+from proxyctl.config import Settings
+
+if TYPE_CHECKING:
+    import boto3
+
+# Standard mode: exponential backoff with jitter, throttling retried. The attempt
+# count stays botocore's (AWS_MAX_ATTEMPTS or the profile's max_attempts).
+RETRIES = {"mode": "standard"}
+CONNECT_TIMEOUT = 10
+READ_TIMEOUT = 60
+
+
+def session(settings: Settings) -> boto3.Session:
+    import boto3
+
+    with aws_errors("load the AWS profile"):
+        return boto3.Session(profile_name=settings.profile, region_name=settings.region)
+
+
+def client(settings: Settings, service: str) -> Any:
+    from botocore.config import Config
+
+    config = Config(
+        retries=RETRIES,
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
+        user_agent_extra=f"proxyctl/{__version__}",
+    )
+    with aws_errors(f"create a {service} client"):
+        return session(settings).client(service, endpoint_url=settings.endpoint_url, config=config)

@@ -1,0 +1,96 @@
+"""IAM auth tokens signed locally with botocore's SigV4 signer.
+
+No boto3 client is built: the credential chain and the signer are all a token
+needs, and skipping the client keeps `proxyctl token --host` quick. The result
+is the same string as botocore's `generate_db_auth_token`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from proxyctl.aws.errors import LOGIN_HINT, aws_errors
+from proxyctl.errors import AwsRefusedError
+from proxyctl.tokens import (
+    SIGNING_SERVICE,
+    TOKEN_LIFETIME_SECONDS,
+    AuthToken,
+    choose_region,
+    inspect_token,
+)
+
+_SCHEME = "https://"
+
+
+def botocore_session(profile: str | None) -> Any:
+    import botocore.session
+
+    return botocore.session.Session(profile=profile)
+
+
+def profile_region(session: Any) -> str | None:
+    """The region the AWS profile or environment names, if any."""
+    with aws_errors("read the AWS profile"):
+        region = session.get_config_variable("region")
+    return str(region) if region else None
+
+
+def frozen_credentials(session: Any) -> Any:
+    with aws_errors("sign an IAM auth token"):
+        credentials = session.get_credentials()
+        if credentials is None:
+            raise AwsRefusedError(
+                "No AWS credentials were found to sign an IAM auth token.", hint=LOGIN_HINT
+            )
+        return credentials.get_frozen_credentials()
+
+
+def sign_token(credentials: Any, host: str, port: int, user: str, region: str) -> str:
+    """A presigned `connect` request for HOST:PORT, as RDS Proxy expects it."""
+    from botocore.auth import SigV4QueryAuth
+    from botocore.awsrequest import create_request_object, prepare_request_dict
+
+    request_dict: dict[str, Any] = {
+        "url_path": "/",
+        "query_string": "",
+        "headers": {},
+        "body": {"Action": "connect", "DBUser": user},
+        "method": "GET",
+        "context": {},
+    }
+    prepare_request_dict(request_dict, f"{_SCHEME}{host}:{port}")
+    request = create_request_object(request_dict)
+    signer = SigV4QueryAuth(credentials, SIGNING_SERVICE, region, expires=TOKEN_LIFETIME_SECONDS)
+    signer.add_auth(request)
+    request.prepare()
+    return str(request.url)[len(_SCHEME) :]
+
+
+def issue_token(
+    profile: str | None,
+    configured_region: str | None,
+    host: str,
+    port: int,
+    user: str,
+    database: str,
+    region: str | None = None,
+) -> tuple[AuthToken, str | None]:
+    """Sign a token for HOST:PORT and USER; return it with a region warning, if any."""
+    warning = None
+    boto = botocore_session(profile)
+    if region is None:
+        region, warning = choose_region(configured_region, host, lambda: profile_region(boto))
+    token = sign_token(frozen_credentials(boto), host, port, user, region)
+    signed = inspect_token(token, datetime.now(UTC))
+    made = AuthToken(
+        token=token,
+        host=host,
+        port=port,
+        user=user,
+        region=region,
+        database=database,
+        issued_at=signed.signed_at,
+        expires_at=signed.expires_at,
+    )
+    return made, warning

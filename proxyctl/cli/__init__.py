@@ -1,0 +1,1 @@
+"""The Typer layer: options, prompts, rendering. One module per command."""

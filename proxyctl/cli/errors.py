@@ -1,0 +1,98 @@
+"""The one top-level handler: every outcome becomes a message and an exit code."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import typer
+from typer._click import exceptions as click_exceptions
+from typer._click.core import ParameterSource
+
+from proxyctl import __version__
+from proxyctl.errors import ExitCode, ProxyctlError, UsageError
+
+REPORT_HINT = (
+    f"This is a bug in proxyctl {__version__}. Run the same command with --debug and "
+    "report the output (secrets are redacted) to the proxyctl issue tracker."
+)
+
+
+@dataclass
+class RunState:
+    """What the handler needs to know about the run: set once options are parsed."""
+
+    json: bool = False
+    debug: bool = False
+
+
+state = RunState()
+
+
+def _from_config(exc: click_exceptions.BadParameter) -> tuple[str, str] | None:
+    """The message and field for a bad value that came from the config file."""
+    ctx, param = exc.ctx, exc.param
+    if ctx is None or param is None or param.name is None:
+        return None
+    if ctx.get_parameter_source(param.name) != ParameterSource.DEFAULT_MAP:
+        return None
+    origin = getattr(ctx.find_root().obj, "table_sources", {}).get(param.name, "config file")
+    value = ctx.lookup_default(param.name)
+    return f"{origin}: {param.name} = {value!r}: {exc.message}", param.name
+
+
+def _from_click(exc: click_exceptions.UsageError) -> UsageError:
+    message, field = exc.format_message(), None
+    if isinstance(exc, click_exceptions.BadParameter) and exc.param is not None:
+        field = exc.param.opts[0] if exc.param.opts else exc.param.human_readable_name
+        message, field = _from_config(exc) or (message, field)
+    command = exc.ctx.command_path if exc.ctx is not None else "proxyctl"
+    return UsageError(message, hint=f"See '{command} --help'.", field=field)
+
+
+def _traceback(exc: BaseException) -> str:
+    import traceback
+
+    from proxyctl.logs import redact
+
+    return redact("".join(traceback.format_exception(exc)))
+
+
+def _report_bug(exc: BaseException) -> int:
+    from proxyctl.logs import redact
+
+    sys.stderr.write(f"error: unexpected {type(exc).__name__}: {redact(str(exc))}\n")
+    sys.stderr.write(f"hint: {REPORT_HINT}\n")
+    if state.debug:
+        sys.stderr.write(_traceback(exc))
+    return ExitCode.BUG
+
+
+def run_guarded(call: Callable[[], Any]) -> int:
+    """Run the app; print errors (tracebacks only with --debug); return the exit code."""
+    try:
+        returned = call()
+    except ProxyctlError as exc:
+        error: ProxyctlError = exc
+    except click_exceptions.UsageError as exc:
+        error = _from_click(exc)
+    except click_exceptions.ClickException as exc:
+        error = UsageError(exc.format_message())
+    except (KeyboardInterrupt, typer.Abort):
+        sys.stderr.write("interrupted\n")
+        return ExitCode.INTERRUPTED
+    except Exception as exc:  # the last resort: a bug
+        return _report_bug(exc)
+    else:
+        code = returned if isinstance(returned, int) else ExitCode.OK
+        if code == ExitCode.INTERRUPTED:
+            sys.stderr.write("interrupted\n")
+        return int(code)
+    from proxyctl.output import report_error
+
+    report_error(error, state.json)
+    if state.debug:
+        sys.stderr.write(_traceback(error))
+    return int(error.exit_code)

@@ -1,0 +1,30 @@
+"""Prompts that every have a flag: with prompts off, a missing answer names the flag."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from proxyctl.config import Settings
+from proxyctl.errors import ProxyctlError, UsageError
+
+
+def ask_text(settings: Settings, flag: str, question: str, check: Callable[[str], object]) -> str:
+    """Ask for the value of FLAG, or fail naming it when prompting is off."""
+    if settings.no_input:
+        why = settings.sources.get("no_input", "--no-input")
+        raise UsageError(
+            f"{flag} is required.",
+            hint=f"Pass {flag}, or set it in the config file (prompts are off: {why}).",
+            field=flag,
+        )
+    import questionary
+
+    def valid(answer: str) -> bool | str:
+        try:
+            check(answer)
+        except ProxyctlError as exc:
+            return exc.message
+        return True
+
+    answer = questionary.text(question, validate=valid).unsafe_ask()
+    return str(answer)

@@ -1,0 +1,130 @@
+"""`proxyctl token`: IAM auth tokens, and `token inspect` to read one."""
+
+# No `from __future__ import annotations` in command modules: Typer would have to
+# evaluate every annotation string at start-up, which slows `proxyctl --help`.
+import sys
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from proxyctl.errors import UsageError
+
+if TYPE_CHECKING:
+    from proxyctl.config import Settings
+
+app = typer.Typer()
+
+
+class TokenFormat(StrEnum):
+    token = "token"
+    env = "env"
+    uri = "uri"
+    json = "json"
+
+
+@app.callback(invoke_without_command=True)
+def token(
+    ctx: typer.Context,
+    proxy: Annotated[
+        str | None, typer.Option(help="Proxy name: its endpoint is looked up in AWS.")
+    ] = None,
+    host: Annotated[str | None, typer.Option(help="Endpoint host name to sign for.")] = None,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Endpoint port.")] = 5432,
+    user: Annotated[str | None, typer.Option(help="Database user the token is for.")] = None,
+    database: Annotated[
+        str, typer.Option(help="Database name, for --format env and uri.")
+    ] = "postgres",
+    fmt: Annotated[
+        TokenFormat,
+        typer.Option(
+            "--format",
+            case_sensitive=False,
+            help="token (the bare token), env (export lines), uri, or json.",
+        ),
+    ] = TokenFormat.token,
+) -> None:
+    """Make an IAM auth token for a proxy (valid 15 minutes).
+
+    The token is signed locally with your AWS credentials for the real host name
+    and port; IAM auth needs TLS, so connect with sslmode=verify-full. The region
+    comes from the settings, or else from an *.rds.amazonaws.com host name, or
+    else from the AWS profile. --output json prints the token as JSON whatever
+    --format says.
+
+    \b
+    Examples:
+      proxyctl token --host myproxy.proxy-abc123.us-east-1.rds.amazonaws.com --user app
+      eval "$(proxyctl token --proxy myproxy --user app --format env)" && psql
+      proxyctl token --proxy myproxy --user app | proxyctl token inspect -
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from proxyctl import validate
+    from proxyctl.aws.signing import issue_token
+    from proxyctl.cli.prompts import ask_text
+    from proxyctl.output import emit, warn
+
+    settings: Settings = ctx.obj
+    if proxy is not None and host is not None:
+        raise UsageError("--proxy and --host both name the endpoint: give one.", field="--proxy")
+    if proxy is None and host is None:
+        raise UsageError(
+            "give --proxy NAME or --host HOST.",
+            hint="--proxy looks the endpoint up in AWS; --host signs for a host name as given.",
+            field="--host",
+        )
+    if user is None:
+        user = ask_text(settings, "--user", "Database user:", validate.db_user)
+    validate.db_user(user)
+    region = None
+    if proxy is not None:
+        host, region = _proxy_endpoint(settings, validate.proxy_name(proxy))
+    target = validate.host(str(host))
+    made, warning = issue_token(
+        settings.profile, settings.region, target, port, user, database, region
+    )
+    if warning:
+        warn(warning)
+    made.fmt = fmt.value
+    emit(made, settings.json or fmt is TokenFormat.json)
+
+
+def _proxy_endpoint(settings: "Settings", name: str) -> tuple[str, str]:
+    from proxyctl.aws import proxies, session
+    from proxyctl.output import warn
+
+    rds = session.client(settings, "rds")
+    found = proxies.describe_proxy(rds, name, rds.meta.region_name)
+    if found.status != "available":
+        warn(f"proxy {name} is {found.status}; the token is valid but connections may fail.")
+    return found.endpoint, str(rds.meta.region_name)
+
+
+@app.command("inspect")
+def inspect(
+    ctx: typer.Context,
+    token_text: Annotated[
+        str, typer.Argument(metavar="TOKEN", help="The token, or - to read it from stdin.")
+    ],
+) -> None:
+    """Decode an IAM auth token offline: host, user, region, key id, expiry.
+
+    Nothing is sent anywhere and the signature is not checked (only AWS can).
+    Reading the token from stdin keeps it out of the shell history.
+
+    \b
+    Examples:
+      proxyctl token --host myproxy.proxy-abc123.us-east-1.rds.amazonaws.com --user app \\
+        | proxyctl token inspect -
+      proxyctl --output json token inspect - < token.txt
+    """
+    from datetime import UTC, datetime
+
+    from proxyctl.output import emit
+    from proxyctl.tokens import inspect_token
+
+    settings: Settings = ctx.obj
+    if token_text == "-":
+        token_text = sys.stdin.read()
+    emit(inspect_token(token_text, datetime.now(UTC)), settings.json)

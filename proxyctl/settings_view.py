@@ -1,0 +1,55 @@
+"""The settings in force, as `proxyctl config show` renders them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from proxyctl.config import GLOBAL_KEYS, Settings
+
+
+@dataclass
+class Setting:
+    name: str
+    value: Any
+    source: str
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
+@dataclass
+class SettingsView:
+    KIND: ClassVar[str] = "config"
+    config_file: str
+    config_file_exists: bool
+    context: str | None
+    settings: list[Setting]
+
+    def text(self) -> str:
+        state = "" if self.config_file_exists else " (not there)"
+        lines = [f"config file: {self.config_file}{state}", f"context: {self.context or '-'}"]
+        width = max(len(s.name) for s in self.settings)
+        lines += [f"{s.name.ljust(width)}  {_shown(s.value)}  ({s.source})" for s in self.settings]
+        return "\n".join(lines) + "\n"
+
+
+def settings_view(settings: Settings) -> SettingsView:
+    rows = [Setting(k, getattr(settings, k), settings.sources[k]) for k in GLOBAL_KEYS]
+    rows += [
+        Setting(k, v, settings.table_sources[k])
+        for k, v in sorted(settings.table.items())
+        if k not in GLOBAL_KEYS
+    ]
+    path = settings.config_path
+    return SettingsView(
+        config_file=str(path),
+        config_file_exists=bool(path and path.exists()),
+        context=settings.context,
+        settings=rows,
+    )

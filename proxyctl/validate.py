@@ -1,0 +1,117 @@
+"""Checks on user input that need no network: each names the field it rejects."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from urllib.parse import urlsplit
+
+from proxyctl.errors import UsageError
+
+# Partitions: aws (us-east-1), aws-cn (cn-north-1), aws-us-gov (us-gov-west-1),
+# the ISO partitions (us-iso-east-1, us-isob-east-1) and sovereign ones (eusc-de-east-1).
+_REGION = re.compile(r"^[a-z]{2,4}(-[a-z]+){1,3}-\d{1,2}$")
+_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+# The proxy name rule from the RDS API (63 characters; CloudFormation says 64: see FACTS).
+PROXY_NAME_MAX = 63
+_PROXY_NAME = re.compile(rf"^[A-Za-z](?!.*--)[A-Za-z0-9-]{{0,{PROXY_NAME_MAX - 1}}}(?<!-)$")
+# Host names such as demo.proxy-abc.us-east-1.rds.amazonaws.com or ...amazonaws.com.cn
+_RDS_HOST = re.compile(r"\.([a-z]{2,4}(?:-[a-z]+){1,3}-\d{1,2})\.rds\.amazonaws\.com(?:\.cn)?$")
+# PostgreSQL truncates identifiers at NAMEDATALEN - 1 bytes.
+PG_NAME_MAX_BYTES = 63
+
+
+def region(value: str, field: str = "--region") -> str:
+    if not _REGION.match(value):
+        raise UsageError(
+            f"{field}: {value!r} is not an AWS region name.",
+            hint="Use a region code such as us-east-1 or eu-west-2 (aws ec2 describe-regions).",
+            field=field,
+        )
+    return value
+
+
+def host(value: str, field: str = "--host") -> str:
+    """A DNS name or an IP address: no scheme, port, path or spaces."""
+    candidate = value.strip()
+    if candidate != value or not candidate:
+        raise UsageError(
+            f"{field}: {value!r} is not a host name.", hint="Give a bare host name.", field=field
+        )
+    try:
+        ipaddress.ip_address(candidate)
+        return candidate
+    except ValueError:
+        pass
+    labels = candidate.rstrip(".").split(".")
+    if len(candidate) > 253 or not all(_LABEL.match(label) for label in labels):
+        raise UsageError(
+            f"{field}: {value!r} is not a host name.",
+            hint=(
+                "Give a bare DNS name such as myproxy.proxy-abc123.us-east-1.rds.amazonaws.com, "
+                "without a scheme, port or path (the port goes in --port)."
+            ),
+            field=field,
+        )
+    return candidate
+
+
+def port(value: int, field: str = "--port") -> int:
+    if not 1 <= value <= 65535:
+        raise UsageError(
+            f"{field}: {value} is not a TCP port.",
+            hint="Use a number from 1 to 65535 (RDS Proxy for PostgreSQL listens on 5432).",
+            field=field,
+        )
+    return value
+
+
+def db_user(value: str, field: str = "--user") -> str:
+    if not value or not value.strip():
+        raise UsageError(
+            f"{field}: the database user name is empty.",
+            hint="Give the PostgreSQL role to connect as, for example --user app.",
+            field=field,
+        )
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise UsageError(f"{field}: the user name has a control character.", field=field)
+    if len(value.encode()) > PG_NAME_MAX_BYTES:
+        raise UsageError(
+            f"{field}: the user name is longer than PostgreSQL's {PG_NAME_MAX_BYTES} bytes.",
+            field=field,
+        )
+    return value
+
+
+def proxy_name(value: str, field: str = "--proxy") -> str:
+    if not _PROXY_NAME.match(value):
+        raise UsageError(
+            f"{field}: {value!r} is not a valid RDS Proxy name.",
+            hint=(
+                f"A proxy name starts with a letter, has only letters, digits and hyphens, "
+                f"no '--', does not end with a hyphen, and has at most {PROXY_NAME_MAX} characters."
+            ),
+            field=field,
+        )
+    return value
+
+
+def endpoint_url(value: str, field: str = "--endpoint-url") -> str:
+    parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        parts = parts._replace(netloc="")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(
+            f"{field}: {value!r} is not an http(s) URL.",
+            hint="Give a full URL such as http://127.0.0.1:5000 (a local moto_server).",
+            field=field,
+        )
+    return value
+
+
+def region_from_host(hostname: str) -> str | None:
+    """The region in an RDS endpoint name, or None for any other host."""
+    found = _RDS_HOST.search(hostname.lower().rstrip("."))
+    return found.group(1) if found else None

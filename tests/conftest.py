@@ -1,0 +1,118 @@
+"""Isolation for every test, a CLI runner, and one moto server for the session."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from proxyctl.cli.app import app
+
+# Values tests may rely on: what the isolation fixture puts in the environment.
+ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
+SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+REGION = "us-east-1"
+SAMPLE_HOST = "demo.proxy-c0ffee123456.us-east-1.rds.amazonaws.com"
+
+
+@pytest.fixture(autouse=True)
+def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Fake AWS credentials and region, a temporary config dir, plain narrow output."""
+    for name in list(os.environ):
+        if name.startswith(("AWS_", "PROXYCTL_", "PG")) or name in ("CI", "XDG_CONFIG_HOME"):
+            monkeypatch.delenv(name)
+    aws_dir = tmp_path / "aws"
+    aws_dir.mkdir()
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(aws_dir / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(aws_dir / "credentials"))
+    # No instance metadata look-ups (slow timeouts off EC2); a moto 500 fails at once.
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    config_home = tmp_path / "xdg-config"
+    config_home.mkdir()
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config_home))
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "100")
+    return tmp_path
+
+
+@dataclass
+class Run:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+class Cli:
+    """Runs proxyctl in-process, as the console script would, with stdout and stderr apart."""
+
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def __call__(
+        self, *args: str, input: str | None = None, env: dict[str, str] | None = None
+    ) -> Run:
+        result = self.runner.invoke(app, list(args), input=input, env=env, catch_exceptions=False)
+        return Run(result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.fixture
+def cli() -> Cli:
+    return Cli()
+
+
+@pytest.fixture
+def config_file(isolated: Path) -> Path:
+    """Where proxyctl looks for config.toml in these tests (the platform's user config dir)."""
+    path = isolated / "xdg-config" / "proxyctl" / "config.toml"
+    path.parent.mkdir(parents=True)
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """One moto server for the whole session (its first start costs seconds)."""
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def aws(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A clean moto server, with PROXYCTL_ENDPOINT_URL pointing at it."""
+    request = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")
+    urllib.request.urlopen(request, timeout=10).close()
+    monkeypatch.setenv("PROXYCTL_ENDPOINT_URL", moto_server)
+    return moto_server
+
+
+def boto_client(endpoint: str, service: str) -> Any:
+    import boto3
+
+    return boto3.client(service, region_name=REGION, endpoint_url=endpoint)
