@@ -176,6 +176,8 @@ def resolve(
 
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
+    # A bad value in the file is reported even where a flag overrides it.
+    checked = {k: check_global_value(k, table[k], origins[k]) for k in GLOBAL_KEYS if k in table}
     for key in GLOBAL_KEYS:
         origin = given_from.get(key)
         if origin is not None:
@@ -184,9 +186,8 @@ def resolve(
                 validate.region(given[key], field="--region")
             if key == "endpoint_url" and given[key] is not None:
                 validate.endpoint_url(given[key])
-        elif key in table:
-            values[key] = check_global_value(key, table[key], origins[key])
-            sources[key] = origins[key]
+        elif key in checked:
+            values[key], sources[key] = checked[key], origins[key]
         else:
             values[key], sources[key] = _BUILT_IN[key], "default"
     if not values["no_input"]:

@@ -11,6 +11,7 @@ _PATTERNS = [
     re.compile(r"(X-Amz-Signature=)[0-9a-fA-F]+"),
     re.compile(r"(X-Amz-Security-Token=)[^&\s'\"]+"),
     re.compile(r"(Signature=)[0-9a-fA-F]{16,}"),
+    re.compile(r"(Signature:\s*)[0-9a-fA-F]{16,}"),
     # JSON or dict fields and query parameters that carry secrets.
     re.compile(
         r"""((?:["']?)(?:SecretString|SecretBinary|Password|MasterUserPassword|password|"""
@@ -40,11 +41,37 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class _StderrHandler(logging.Handler):
+    """Writes to whatever sys.stderr is at the time, redacted."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        import sys
+
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+        except Exception:  # a log line must never break the command
+            self.handleError(record)
+
+
+_LOGGERS = ("proxyctl", "botocore", "boto3", "urllib3", "psycopg")
+
+
 def enable_debug() -> None:
-    handler = logging.StreamHandler()
+    """Send DEBUG logs of proxyctl and the AWS and PostgreSQL libraries to stderr."""
+    handler = _StderrHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
     handler.addFilter(RedactingFilter())
-    for name in ("proxyctl", "botocore", "boto3", "urllib3", "psycopg"):
+    for name in _LOGGERS:
         logger = logging.getLogger(name)
+        for old in [h for h in logger.handlers if isinstance(h, _StderrHandler)]:
+            logger.removeHandler(old)
         logger.setLevel(logging.DEBUG)
         logger.addHandler(handler)
+
+
+def disable_debug() -> None:
+    for name in _LOGGERS:
+        logger = logging.getLogger(name)
+        for old in [h for h in logger.handlers if isinstance(h, _StderrHandler)]:
+            logger.removeHandler(old)
+        logger.setLevel(logging.NOTSET)

@@ -116,3 +116,12 @@ def boto_client(endpoint: str, service: str) -> Any:
     import boto3
 
     return boto3.client(service, region_name=REGION, endpoint_url=endpoint)
+
+
+@pytest.fixture(autouse=True)
+def no_debug_logging() -> Iterator[None]:
+    """--debug in one test must not leave log handlers behind for the next."""
+    yield
+    from proxyctl.logs import disable_debug
+
+    disable_debug()

@@ -72,14 +72,15 @@ def _report_bug(exc: BaseException) -> int:
 
 def run_guarded(call: Callable[[], Any]) -> int:
     """Run the app; print errors (tracebacks only with --debug); return the exit code."""
+    raised: BaseException
     try:
         returned = call()
     except ProxyctlError as exc:
-        error: ProxyctlError = exc
+        error, raised = exc, exc
     except click_exceptions.UsageError as exc:
-        error = _from_click(exc)
+        error, raised = _from_click(exc), exc
     except click_exceptions.ClickException as exc:
-        error = UsageError(exc.format_message())
+        error, raised = UsageError(exc.format_message()), exc
     except (KeyboardInterrupt, typer.Abort):
         sys.stderr.write("interrupted\n")
         return ExitCode.INTERRUPTED
@@ -94,5 +95,5 @@ def run_guarded(call: Callable[[], Any]) -> int:
 
     report_error(error, state.json)
     if state.debug:
-        sys.stderr.write(_traceback(error))
+        sys.stderr.write(_traceback(raised))
     return int(error.exit_code)

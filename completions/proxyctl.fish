@@ -1,0 +1,1 @@
+complete --command proxyctl --no-files --arguments "(env _PROXYCTL_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) proxyctl)" --condition "env _PROXYCTL_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) proxyctl"

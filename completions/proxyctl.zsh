@@ -1,0 +1,7 @@
+#compdef proxyctl
+
+_proxyctl_completion() {
+  eval $(env _TYPER_COMPLETE_ARGS="${words[1,$CURRENT]}" _PROXYCTL_COMPLETE=complete_zsh proxyctl)
+}
+
+compdef _proxyctl_completion proxyctl

@@ -1,0 +1,158 @@
+"""Precedence flag > environment > config file > default, option by option."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import Cli
+
+
+def show(cli: Cli, *args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """The settings in force, as `config show --output json` reports them, by name."""
+    run = cli(*args, "config", "show", env=env)
+    assert run.exit_code == 0, run.stderr
+    doc = json.loads(run.stdout)
+    assert doc["kind"] == "config"
+    return {s["name"]: (s["value"], s["source"]) for s in doc["settings"]}
+
+
+# option, flag args, environment variable and value, config line, and the value
+# expected from each layer: config, env, flag.
+LAYERS = [
+    (
+        "region",
+        ["--region", "eu-west-3"],
+        ("AWS_REGION", "eu-west-2"),
+        'region = "eu-west-1"',
+        ("eu-west-1", "eu-west-2", "eu-west-3"),
+    ),
+    (
+        "profile",
+        ["--profile", "from-flag"],
+        ("AWS_PROFILE", "from-env"),
+        'profile = "from-config"',
+        ("from-config", "from-env", "from-flag"),
+    ),
+    (
+        "endpoint_url",
+        ["--endpoint-url", "http://127.0.0.1:3"],
+        ("PROXYCTL_ENDPOINT_URL", "http://127.0.0.1:2"),
+        'endpoint-url = "http://127.0.0.1:1"',
+        ("http://127.0.0.1:1", "http://127.0.0.1:2", "http://127.0.0.1:3"),
+    ),
+    (
+        "debug",
+        ["--debug"],
+        ("PROXYCTL_DEBUG", "1"),
+        "debug = false",
+        (False, True, True),
+    ),
+    (
+        "no_input",
+        ["--no-input"],
+        ("PROXYCTL_NO_INPUT", "1"),
+        "no_input = true",
+        (True, True, True),
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "flag", "envvar", "line", "expected"), LAYERS)
+def test_each_layer_beats_the_one_below(
+    cli: Cli,
+    config_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    flag: list[str],
+    envvar: tuple[str, str],
+    line: str,
+    expected: tuple[Any, Any, Any],
+) -> None:
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    json_out = ["--output", "json"]
+    _, source = show(cli, *json_out)[name]
+    assert source == "default" or source.startswith("auto")
+
+    config_file.write_text(f"[default]\n{line}\n")
+    assert show(cli, *json_out)[name] == (expected[0], f"config {config_file} [default]")
+
+    monkeypatch.setenv(*envvar)
+    assert show(cli, *json_out)[name] == (expected[1], f"env {envvar[0]}")
+
+    assert show(cli, *json_out, *flag)[name] == (expected[2], "flag")
+
+
+def test_output_layers(cli: Cli, config_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def is_json(*args: str) -> bool:
+        out = cli(*args, "config", "show").stdout
+        return out.lstrip().startswith("{")
+
+    assert not is_json()
+    config_file.write_text('[default]\noutput = "json"\n')
+    assert is_json()
+    monkeypatch.setenv("PROXYCTL_OUTPUT", "text")
+    assert not is_json()
+    assert is_json("--output", "json")
+
+
+def test_region_env_prefers_aws_region(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_REGION", "ca-central-1")
+    assert show(cli, "--output", "json")["region"] == ("ca-central-1", "env AWS_REGION")
+    monkeypatch.delenv("AWS_REGION")
+    assert show(cli, "--output", "json")["region"] == ("us-east-1", "env AWS_DEFAULT_REGION")
+
+
+def test_prompts_are_off_with_ci_set(cli: Cli) -> None:
+    got = show(cli, "--output", "json", env={"CI": "true"})
+    assert got["no_input"] == (True, "auto (CI is set)")
+
+
+def test_context_sits_on_top_of_default(
+    cli: Cli, config_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config_file.write_text(
+        '[default]\nregion = "eu-west-1"\nuser = "app"\n\n'
+        '[lab]\nregion = "us-west-2"\nendpoint-url = "http://127.0.0.1:5000"\n'
+    )
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    got = show(cli, "--output", "json", "--context", "lab")
+    assert got["region"] == ("us-west-2", f"config {config_file} [lab]")
+    assert got["endpoint_url"][0] == "http://127.0.0.1:5000"
+    assert got["user"] == ("app", f"config {config_file} [default]")
+    monkeypatch.setenv("PROXYCTL_CONTEXT", "lab")
+    assert show(cli, "--output", "json")["region"][0] == "us-west-2"
+    monkeypatch.delenv("PROXYCTL_CONTEXT")
+    assert show(cli, "--output", "json")["region"][0] == "eu-west-1"
+
+
+def test_proxyctl_config_names_another_file(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = tmp_path / "elsewhere.toml"
+    other.write_text('[default]\nregion = "sa-east-1"\n')
+    monkeypatch.setenv("PROXYCTL_CONFIG", str(other))
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    run = cli("--output", "json", "config", "show")
+    assert run.json()["config_file"] == str(other)
+    assert show(cli, "--output", "json")["region"][0] == "sa-east-1"
+
+
+def test_command_options_take_config_defaults_and_flags_win(cli: Cli, config_file: Path) -> None:
+    config_file.write_text('[default]\nuser = "reporting"\nport = 6432\ndatabase = "dw"\n')
+    host = "db.proxy-x.us-east-1.rds.amazonaws.com"
+    doc = cli("--output", "json", "token", "--host", host).json()
+    assert (doc["user"], doc["port"], doc["database"]) == ("reporting", 6432, "dw")
+    doc = cli("--output", "json", "token", "--host", host, "--user", "app", "--port", "5432").json()
+    assert (doc["user"], doc["port"]) == ("app", 5432)
+
+
+def test_config_show_text(cli: Cli, config_file: Path) -> None:
+    config_file.write_text('[default]\nregion = "eu-west-1"\n')
+    run = cli("--region", "eu-north-1", "config", "show")
+    assert run.exit_code == 0
+    assert f"config file: {config_file}\n" in run.stdout
+    assert "region        eu-north-1  (flag)\n" in run.stdout
