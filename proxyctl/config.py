@@ -42,6 +42,18 @@ class Settings:
     def json(self) -> bool:
         return self.output == "json"
 
+    @property
+    def named_profile(self) -> str | None:
+        """The profile to name to botocore.
+
+        None when it came from AWS_PROFILE: botocore reads that itself and then,
+        like the AWS CLI, lets AWS_ACCESS_KEY_ID in the environment win. A profile
+        from --profile or the config file is named, and so wins.
+        """
+        if self.sources.get("profile", "").startswith("env "):
+            return None
+        return self.profile
+
 
 def default_config_path() -> Path:
     if os.environ.get(CONFIG_ENV):
@@ -64,10 +76,10 @@ class ConfigFile:
 
 def read_config(path: Path) -> ConfigFile:
     """Parse the file; a missing file is an empty one."""
-    import tomllib
-
     if not path.exists():
         return ConfigFile(path, {}, exists=False)
+    import tomllib
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

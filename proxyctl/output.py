@@ -8,7 +8,6 @@ seconds.
 from __future__ import annotations
 
 import dataclasses
-import json
 import sys
 from datetime import UTC, datetime
 from enum import Enum
@@ -51,6 +50,8 @@ def jsonable(value: Any) -> Any:
 
 
 def document(kind: str, body: dict[str, Any]) -> str:
+    import json
+
     return json.dumps({"kind": kind, "schema_version": SCHEMA_VERSION, **body}, indent=2)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from urllib.parse import urlsplit
 
@@ -11,6 +10,7 @@ from proxyctl.errors import UsageError
 # Partitions: aws (us-east-1), aws-cn (cn-north-1), aws-us-gov (us-gov-west-1),
 # the ISO partitions (us-iso-east-1, us-isob-east-1) and sovereign ones (eusc-de-east-1).
 _REGION = re.compile(r"^[a-z]{2,4}(-[a-z]+){1,3}-\d{1,2}$")
+_DIGITS_AND_DOTS = re.compile(r"^[0-9.]+$")
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 # The proxy name rule from the RDS API (63 characters; CloudFormation says 64: see FACTS).
 PROXY_NAME_MAX = 63
@@ -38,11 +38,14 @@ def host(value: str, field: str = "--host") -> str:
         raise UsageError(
             f"{field}: {value!r} is not a host name.", hint="Give a bare host name.", field=field
         )
-    try:
-        ipaddress.ip_address(candidate)
-        return candidate
-    except ValueError:
-        pass
+    if ":" in candidate or _DIGITS_AND_DOTS.match(candidate):
+        import ipaddress  # only for what could be an address: it costs start-up time
+
+        try:
+            ipaddress.ip_address(candidate)
+            return candidate
+        except ValueError:
+            pass
     labels = candidate.rstrip(".").split(".")
     if len(candidate) > 253 or not all(_LABEL.match(label) for label in labels):
         raise UsageError(

@@ -22,8 +22,8 @@ def signed_token(user: str = "app", host: str = SAMPLE_HOST, port: int = 5432) -
     with mock.patch(
         "botocore.auth.get_current_datetime", return_value=SIGNED_AT.replace(tzinfo=None)
     ):
-        boto = signing.botocore_session(None)
-        return signing.sign_token(signing.frozen_credentials(boto), host, port, user, "us-east-1")
+        credentials = signing.frozen_credentials(None)
+        return signing.sign_token(credentials, host, port, user, "us-east-1")
 
 
 def test_inspect_reads_every_field() -> None:
@@ -151,3 +151,9 @@ def test_uri_round_trips_user_password_and_database() -> None:
     assert unquote(parts.password or "") == token
     assert (parts.hostname, parts.port, parts.path) == (SAMPLE_HOST, 5432, "/orders")
     assert parts.query == "sslmode=verify-full"
+
+
+def test_inspect_rejects_an_impossible_date() -> None:
+    token = signed_token().replace("X-Amz-Date=20260301T120000Z", "X-Amz-Date=20261341T250000Z")
+    with pytest.raises(UsageError, match="X-Amz-Date '20261341T250000Z' is not YYYYMMDDTHHMMSSZ"):
+        tokens.inspect_token(token, SIGNED_AT)

@@ -71,7 +71,9 @@ def client_error(exc: bx.ClientError, action: str) -> ProxyctlError:
 def _translate(exc: Exception, action: str) -> ProxyctlError | None:
     if isinstance(exc, bx.ClientError):
         return client_error(exc, action)
-    if isinstance(exc, bx.NoCredentialsError | bx.PartialCredentialsError):
+    if isinstance(exc, bx.PartialCredentialsError):
+        return AwsRefusedError(f"The AWS credentials are incomplete: {exc}.", hint=LOGIN_HINT)
+    if isinstance(exc, bx.NoCredentialsError):
         return AwsRefusedError(f"No AWS credentials were found to {action}.", hint=LOGIN_HINT)
     if isinstance(exc, bx.SSOTokenLoadError | bx.UnauthorizedSSOTokenError):
         return AwsRefusedError(

@@ -22,7 +22,7 @@ def session(settings: Settings) -> boto3.Session:
     import boto3
 
     with aws_errors("load the AWS profile"):
-        return boto3.Session(profile_name=settings.profile, region_name=settings.region)
+        return boto3.Session(profile_name=settings.named_profile, region_name=settings.region)
 
 
 def client(settings: Settings, service: str) -> Any:

@@ -7,8 +7,9 @@ is the same string as botocore's `generate_db_auth_token`.
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from proxyctl.aws.errors import LOGIN_HINT, aws_errors
 from proxyctl.errors import AwsRefusedError
@@ -29,16 +30,43 @@ def botocore_session(profile: str | None) -> Any:
     return botocore.session.Session(profile=profile)
 
 
-def profile_region(session: Any) -> str | None:
-    """The region the AWS profile or environment names, if any."""
+def profile_region(profile: str | None) -> str | None:
+    """The region the AWS profile names, if any."""
     with aws_errors("read the AWS profile"):
-        region = session.get_config_variable("region")
+        region = botocore_session(profile).get_config_variable("region")
     return str(region) if region else None
 
 
-def frozen_credentials(session: Any) -> Any:
+class EnvironmentCredentials(NamedTuple):
+    access_key: str
+    secret_key: str
+    token: str | None
+
+
+def environment_credentials() -> EnvironmentCredentials | None:
+    """The keys botocore's EnvProvider would take, in the plain case; else None.
+
+    With no profile named, botocore's chain asks the environment first. Reading
+    the same variables here, in the same order, spares importing the chain and
+    building a session (~30 ms of `proxyctl token`). Anything less plain (keys
+    missing or partial, an expiry to track) goes to the chain itself.
+    """
+    env = os.environ
+    key, secret = env.get("AWS_ACCESS_KEY_ID", ""), env.get("AWS_SECRET_ACCESS_KEY", "")
+    if not key or not secret or env.get("AWS_CREDENTIAL_EXPIRATION"):
+        return None
+    token = env.get("AWS_SECURITY_TOKEN") or env.get("AWS_SESSION_TOKEN") or None
+    return EnvironmentCredentials(key, secret, token)
+
+
+def frozen_credentials(profile: str | None) -> Any:
+    """Credentials from botocore's chain, for the named profile or the default one."""
+    if profile is None:
+        from_env = environment_credentials()
+        if from_env is not None:
+            return from_env
     with aws_errors("sign an IAM auth token"):
-        credentials = session.get_credentials()
+        credentials = botocore_session(profile).get_credentials()
         if credentials is None:
             raise AwsRefusedError(
                 "No AWS credentials were found to sign an IAM auth token.", hint=LOGIN_HINT
@@ -78,10 +106,9 @@ def issue_token(
 ) -> tuple[AuthToken, str | None]:
     """Sign a token for HOST:PORT and USER; return it with a region warning, if any."""
     warning = None
-    boto = botocore_session(profile)
     if region is None:
-        region, warning = choose_region(configured_region, host, lambda: profile_region(boto))
-    token = sign_token(frozen_credentials(boto), host, port, user, region)
+        region, warning = choose_region(configured_region, host, lambda: profile_region(profile))
+    token = sign_token(frozen_credentials(profile), host, port, user, region)
     signed = inspect_token(token, datetime.now(UTC))
     made = AuthToken(
         token=token,

@@ -82,7 +82,7 @@ def token(
         host, region = _proxy_endpoint(settings, validate.proxy_name(proxy))
     target = validate.host(str(host))
     made, warning = issue_token(
-        settings.profile, settings.region, target, port, user, database, region
+        settings.named_profile, settings.region, target, port, user, database, region
     )
     if warning:
         warn(warning)
