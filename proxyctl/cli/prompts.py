@@ -11,7 +11,8 @@ from proxyctl.errors import ProxyctlError, UsageError
 def ask_text(settings: Settings, flag: str, question: str, check: Callable[[str], object]) -> str:
     """Ask for the value of FLAG, or fail naming it when prompting is off."""
     if settings.no_input:
-        why = settings.sources.get("no_input", "--no-input")
+        source = settings.sources.get("no_input", "flag")
+        why = "--no-input" if source == "flag" else source
         raise UsageError(
             f"{flag} is required.",
             hint=f"Pass {flag}, or set it in the config file (prompts are off: {why}).",

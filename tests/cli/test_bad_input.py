@@ -53,6 +53,7 @@ CASES = [
     Case("unknown output in env", ["config", "show"], 2, "--output", "'yaml'", env={"PROXYCTL_OUTPUT": "yaml"}),
     Case("unknown format", ["token", *H, "--user", "u", "--format", "xml"], 2, "--format", "'xml'"),
     Case("unknown option", ["token", "--frobnicate"], 2, "--frobnicate", "No such option"),
+    Case("no region for an AWS call", ["token", "--proxy", "orders", "--user", "u"], 2, "--region", "no AWS region is set", unset=("AWS_DEFAULT_REGION",)),
     Case("unreachable AWS endpoint", ["--endpoint-url", "http://127.0.0.1:9", "token", "--proxy", "p", "--user", "u"], 5, "--endpoint-url", "Could not reach the AWS API"),
 ]  # fmt: skip
 

@@ -110,3 +110,23 @@ def test_python_dash_m_and_version() -> None:
     from proxyctl import __version__
 
     assert out.stdout == f"proxyctl {__version__}\n"
+
+
+def test_install_completion_still_works(tmp_path: Path) -> None:
+    env = {
+        "HOME": str(tmp_path),
+        "PATH": "/usr/bin:/bin",
+        "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1",
+    }
+    out = subprocess.run(
+        [sys.executable, "-m", "proxyctl", "--install-completion", "bash"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "completion installed" in out.stdout
+    installed = tmp_path / ".bash_completions" / "proxyctl.sh"
+    shipped = (ROOT / "completions" / "proxyctl.bash").read_text()
+    assert installed.read_text().strip() == shipped.strip()
+    assert str(installed) in (tmp_path / ".bashrc").read_text()
