@@ -89,15 +89,23 @@ def root(
     ctx: typer.Context,
     profile: Annotated[
         str | None,
-        typer.Option(envvar="AWS_PROFILE", help="AWS profile (any botocore credential source)."),
+        typer.Option(
+            envvar="AWS_PROFILE",
+            metavar="NAME",
+            help="AWS profile (any botocore credential source).",
+        ),
     ] = None,
     region: Annotated[
-        str | None, typer.Option(envvar=["AWS_REGION", "AWS_DEFAULT_REGION"], help="AWS region.")
+        str | None,
+        typer.Option(
+            envvar=["AWS_REGION", "AWS_DEFAULT_REGION"], metavar="NAME", help="AWS region."
+        ),
     ] = None,
     endpoint_url: Annotated[
         str | None,
         typer.Option(
             envvar="PROXYCTL_ENDPOINT_URL",
+            metavar="URL",
             help="AWS API endpoint override, e.g. a local moto_server.",
         ),
     ] = None,
@@ -130,7 +138,9 @@ def root(
     context: Annotated[
         str | None,
         typer.Option(
-            envvar="PROXYCTL_CONTEXT", help="A named table of defaults in the config file."
+            envvar="PROXYCTL_CONTEXT",
+            metavar="NAME",
+            help="A named table of defaults in the config file.",
         ),
     ] = None,
     version: Annotated[

@@ -27,13 +27,20 @@ class TokenFormat(StrEnum):
 def token(
     ctx: typer.Context,
     proxy: Annotated[
-        str | None, typer.Option(help="Proxy name: its endpoint is looked up in AWS.")
+        str | None,
+        typer.Option(metavar="NAME", help="Proxy name: its endpoint is looked up in AWS."),
     ] = None,
-    host: Annotated[str | None, typer.Option(help="Endpoint host name to sign for.")] = None,
-    port: Annotated[int, typer.Option(min=1, max=65535, help="Endpoint port.")] = 5432,
-    user: Annotated[str | None, typer.Option(help="Database user the token is for.")] = None,
+    host: Annotated[
+        str | None, typer.Option(metavar="HOST", help="Endpoint host name to sign for.")
+    ] = None,
+    port: Annotated[
+        int, typer.Option(min=1, max=65535, metavar="PORT", help="Endpoint port.")
+    ] = 5432,
+    user: Annotated[
+        str | None, typer.Option(metavar="USER", help="Database user the token is for.")
+    ] = None,
     database: Annotated[
-        str, typer.Option(help="Database name, for --format env and uri.")
+        str, typer.Option(metavar="DB", help="Database name, for --format env and uri.")
     ] = "postgres",
     fmt: Annotated[
         TokenFormat,
@@ -104,7 +111,7 @@ def _proxy_endpoint(settings: "Settings", name: str) -> tuple[str, str]:
 @app.command("inspect")
 def inspect(
     ctx: typer.Context,
-    token_text: Annotated[
+    token: Annotated[
         str, typer.Argument(metavar="TOKEN", help="The token, or - to read it from stdin.")
     ],
 ) -> None:
@@ -125,6 +132,5 @@ def inspect(
     from proxyctl.tokens import inspect_token
 
     settings: Settings = ctx.obj
-    if token_text == "-":
-        token_text = sys.stdin.read()
-    emit(inspect_token(token_text, datetime.now(UTC)), settings.json)
+    text = sys.stdin.read() if token == "-" else token
+    emit(inspect_token(text, datetime.now(UTC)), settings.json)
