@@ -37,3 +37,49 @@ def make_proxy(endpoint: str, name: str = "orders", require_tls: bool = True) ->
         RequireTLS=require_tls,
     )
     return dict(created["DBProxy"])
+
+
+def seed_aurora(
+    endpoint: str, name: str = "orders-db", managed_secret: bool = True
+) -> dict[str, Any]:
+    """A sample Aurora PostgreSQL cluster: two instances, a subnet group over two AZs,
+    a security group, and (by default) an RDS-managed master secret."""
+    ec2 = boto_client(endpoint, "ec2")
+    rds = boto_client(endpoint, "rds")
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]
+    by_az: dict[str, str] = {}
+    for subnet in subnets:
+        by_az.setdefault(subnet["AvailabilityZone"], subnet["SubnetId"])
+    two = sorted(by_az.items())[:2]
+    group = ec2.create_security_group(
+        GroupName=f"{name}-db", Description=f"{name} database", VpcId=vpc
+    )["GroupId"]
+    rds.create_db_subnet_group(
+        DBSubnetGroupName=f"{name}-subnets",
+        DBSubnetGroupDescription=f"{name} subnets",
+        SubnetIds=[subnet for _, subnet in two],
+    )
+    extra: dict[str, Any] = (
+        {"ManageMasterUserPassword": True}
+        if managed_secret
+        else {"MasterUserPassword": "example-password-1"}
+    )
+    cluster = rds.create_db_cluster(
+        DBClusterIdentifier=name,
+        Engine="aurora-postgresql",
+        EngineVersion="16.4",
+        MasterUsername="postgres",
+        DBSubnetGroupName=f"{name}-subnets",
+        VpcSecurityGroupIds=[group],
+        EnableIAMDatabaseAuthentication=True,
+        **extra,
+    )["DBCluster"]
+    for number in (1, 2):
+        rds.create_db_instance(
+            DBInstanceIdentifier=f"{name}-{number}",
+            DBClusterIdentifier=name,
+            Engine="aurora-postgresql",
+            DBInstanceClass="db.r6g.large",
+        )
+    return {"cluster": cluster, "group": group, "vpc": vpc, "subnets": [s for _, s in two]}

@@ -63,7 +63,7 @@ def client_error(exc: bx.ClientError, action: str) -> ProxyctlError:
         )
     if "QuotaExceeded" in code or "LimitExceeded" in code:
         return AwsRefusedError(said, hint="A service quota is reached: free some, or raise it.")
-    if "NotFound" in code:
+    if "NotFound" in code or code == "NoSuchEntity":
         return NotFoundError(said)
     return AwsRefusedError(said)
 

@@ -1,0 +1,209 @@
+"""The AWS calls behind each plan step, and the call that undoes each one."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from proxyctl.aws.clients import Clients
+from proxyctl.aws.errors import aws_errors
+from proxyctl.errors import ConnectionProblem, NotFoundError, ProxyctlError
+from proxyctl.provision.health import BAD_PROXY_STATES, summary, targets_from_api
+
+Undo = tuple[str, dict[str, Any]]
+BUSY_CODES = {"InvalidDBClusterStateFault", "InvalidDBInstanceStateFault"}
+
+
+@dataclass
+class RunContext:
+    """What the steps need beyond their parameters: the password, time, progress."""
+
+    password: str | None = None
+    timeout: float = 900.0
+    poll: float = 5.0
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    report: Callable[[str], None] = lambda message: None
+    warnings: list[str] = field(default_factory=list)
+
+
+def create_secret(c: Clients, p: dict[str, Any], ctx: RunContext) -> tuple[dict[str, Any], Undo]:
+    if not ctx.password:
+        raise ProxyctlError("create_secret needs a password")  # the CLI always supplies one
+    value = json.dumps({**p["SecretFields"], "password": ctx.password})
+    with aws_errors(f"create the secret {p['Name']}"):
+        made = c.secrets.create_secret(
+            Name=p["Name"], Description=p["Description"], SecretString=value, Tags=p["Tags"]
+        )
+    return {"ARN": made["ARN"]}, (
+        "delete_secret",
+        {"SecretId": made["ARN"], "ForceDeleteWithoutRecovery": True},
+    )
+
+
+def create_role(c: Clients, p: dict[str, Any], ctx: RunContext) -> tuple[dict[str, Any], Undo]:
+    with aws_errors(f"create the IAM role {p['RoleName']}"):
+        role = c.iam.create_role(**p)["Role"]
+    return {"Arn": role["Arn"]}, ("delete_role", {"RoleName": p["RoleName"]})
+
+
+def put_role_policy(c: Clients, p: dict[str, Any], ctx: RunContext) -> tuple[dict[str, Any], Undo]:
+    keys = {"RoleName": p["RoleName"], "PolicyName": p["PolicyName"]}
+    try:
+        with aws_errors("read the role policy"):
+            before = c.iam.get_role_policy(**keys)["PolicyDocument"]
+    except NotFoundError:
+        before = None
+    with aws_errors(f"put the inline policy {p['PolicyName']} on {p['RoleName']}"):
+        c.iam.put_role_policy(**keys, PolicyDocument=json.dumps(p["PolicyDocument"]))
+    if before is None:
+        return {}, ("delete_role_policy", keys)
+    return {}, ("put_role_policy_back", {**keys, "PolicyDocument": before})
+
+
+def create_security_group(
+    c: Clients, p: dict[str, Any], ctx: RunContext
+) -> tuple[dict[str, Any], Undo]:
+    with aws_errors(f"create the security group {p['GroupName']}"):
+        group = c.ec2.create_security_group(**p)["GroupId"]
+    return {"GroupId": group}, ("delete_security_group", {"GroupId": group})
+
+
+def authorize_ingress(
+    c: Clients, p: dict[str, Any], ctx: RunContext
+) -> tuple[dict[str, Any], Undo]:
+    with aws_errors(f"add rules to the security group {p['GroupId']}"):
+        c.ec2.authorize_security_group_ingress(**p)
+    return {}, ("revoke_ingress", p)
+
+
+def create_proxy(c: Clients, p: dict[str, Any], ctx: RunContext) -> tuple[dict[str, Any], Undo]:
+    with aws_errors(f"create the RDS proxy {p['DBProxyName']}"):
+        proxy = c.rds.create_db_proxy(**p)["DBProxy"]
+    dropped = sorted(set(p["VpcSubnetIds"]) - set(proxy.get("VpcSubnetIds", p["VpcSubnetIds"])))
+    if dropped:
+        ctx.warnings.append(
+            f"AWS left out subnets {', '.join(dropped)} (an AZ RDS Proxy does not support)."
+        )
+    outputs = {"DBProxyArn": proxy["DBProxyArn"], "Endpoint": proxy.get("Endpoint", "")}
+    return outputs, ("delete_proxy", {"DBProxyName": p["DBProxyName"]})
+
+
+def _pool_now(c: Clients, name: str) -> dict[str, Any]:
+    with aws_errors(f"read the target group of {name}"):
+        groups = c.rds.describe_db_proxy_target_groups(DBProxyName=name)["TargetGroups"]
+    pool = dict(groups[0].get("ConnectionPoolConfig", {})) if groups else {}
+    keys = ("MaxConnectionsPercent", "MaxIdleConnectionsPercent", "ConnectionBorrowTimeout")
+    return {k: pool[k] for k in keys if k in pool}
+
+
+def modify_pool(c: Clients, p: dict[str, Any], ctx: RunContext) -> tuple[dict[str, Any], Undo]:
+    before = _pool_now(c, p["DBProxyName"])
+    with aws_errors(f"set the connection pool of {p['DBProxyName']}"):
+        c.rds.modify_db_proxy_target_group(**p)
+    return {}, ("modify_pool_back", {**p, "ConnectionPoolConfig": before})
+
+
+def _code(exc: BaseException) -> str:
+    cause = exc.__cause__
+    return str(getattr(cause, "response", {}).get("Error", {}).get("Code", ""))
+
+
+def register_targets(c: Clients, p: dict[str, Any], ctx: RunContext) -> tuple[dict[str, Any], Undo]:
+    """Register, retrying with backoff while the database is creating or configuring."""
+    deadline, delay = ctx.clock() + ctx.timeout, ctx.poll
+    while True:
+        try:
+            with aws_errors(f"register targets with {p['DBProxyName']}"):
+                c.rds.register_db_proxy_targets(**p)
+            return {}, ("deregister_targets", p)
+        except ProxyctlError as exc:
+            if _code(exc) not in BUSY_CODES or ctx.clock() + delay > deadline:
+                raise
+            ctx.report(f"the database is busy ({_code(exc)}); retrying in {delay:.0f} s")
+            ctx.sleep(delay)
+            delay = min(delay * 2, 60.0)
+
+
+def wait_healthy(c: Clients, name: str, ctx: RunContext) -> str:
+    """Wait until the proxy is available and no target is unavailable; return the state."""
+    start = ctx.clock()
+    while True:
+        with aws_errors(f"describe the RDS proxy {name}"):
+            status = c.rds.describe_db_proxies(DBProxyName=name)["DBProxies"][0]["Status"]
+            items = c.rds.describe_db_proxy_targets(DBProxyName=name)["Targets"]
+        targets = targets_from_api(items)
+        state = summary(status, targets)
+        ctx.report(f"waiting {ctx.clock() - start:.0f} s: {state}")
+        bad = next((t for t in targets if t.settled_bad), None)
+        if status in BAD_PROXY_STATES or bad is not None:
+            why = (
+                f"{bad.target} is UNAVAILABLE ({bad.reason}): {bad.description}" if bad else status
+            )
+            raise ConnectionProblem(
+                f"the proxy is not healthy: {why}", hint=bad.hint if bad else None
+            )
+        if status == "available" and targets and all(t.state == "AVAILABLE" for t in targets):
+            return state
+        if ctx.clock() - start + ctx.poll > ctx.timeout:
+            raise ConnectionProblem(
+                f"the proxy was not healthy after {ctx.timeout:.0f} s: {state}.",
+                hint="Raise --wait-timeout, or use --no-wait and follow it with proxyctl status.",
+            )
+        ctx.sleep(ctx.poll)
+
+
+STEPS: dict[str, Callable[[Clients, dict[str, Any], RunContext], tuple[dict[str, Any], Undo]]] = {
+    "create_secret": create_secret,
+    "create_role": create_role,
+    "put_role_policy": put_role_policy,
+    "create_security_group": create_security_group,
+    "authorize_ingress": authorize_ingress,
+    "create_proxy": create_proxy,
+    "modify_pool": modify_pool,
+    "register_targets": register_targets,
+}
+
+
+def delete_proxy(c: Clients, p: dict[str, Any], ctx: RunContext) -> None:
+    with aws_errors(f"delete the RDS proxy {p['DBProxyName']}"):
+        c.rds.delete_db_proxy(**p)
+    start = ctx.clock()
+    while ctx.clock() - start < ctx.timeout:
+        try:
+            with aws_errors(f"describe the RDS proxy {p['DBProxyName']}"):
+                c.rds.describe_db_proxies(**p)
+        except NotFoundError:
+            return
+        ctx.report(f"waiting for {p['DBProxyName']} to be deleted")
+        ctx.sleep(ctx.poll)
+    raise ConnectionProblem(
+        f"the proxy {p['DBProxyName']} was still there after {ctx.timeout:.0f} s."
+    )
+
+
+def _revoke(c: Clients, p: dict[str, Any], ctx: RunContext) -> None:
+    c.ec2.revoke_security_group_ingress(**p)
+
+
+UNDO: dict[str, Callable[[Clients, dict[str, Any], RunContext], Any]] = {
+    "delete_secret": lambda c, p, ctx: c.secrets.delete_secret(**p),
+    "delete_role": lambda c, p, ctx: c.iam.delete_role(**p),
+    "delete_role_policy": lambda c, p, ctx: c.iam.delete_role_policy(**p),
+    "put_role_policy_back": lambda c, p, ctx: c.iam.put_role_policy(
+        **{**p, "PolicyDocument": json.dumps(p["PolicyDocument"])}
+    ),
+    "delete_security_group": lambda c, p, ctx: c.ec2.delete_security_group(**p),
+    "revoke_ingress": _revoke,
+    "delete_proxy": delete_proxy,
+    "modify_pool_back": lambda c, p, ctx: c.rds.modify_db_proxy_target_group(**p),
+    "deregister_targets": lambda c, p, ctx: c.rds.deregister_db_proxy_targets(**p),
+}
+
+
+def undo(c: Clients, action: str, params: dict[str, Any], ctx: RunContext) -> None:
+    with aws_errors(f"undo ({action})"):
+        UNDO[action](c, params, ctx)

@@ -1,0 +1,1 @@
+"""Spec (answers, validated) -> Plan (pure) -> apply (with an undo journal) and export."""
