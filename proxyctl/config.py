@@ -43,6 +43,12 @@ class Settings:
         return self.output == "json"
 
     @property
+    def prompts_off_because(self) -> str:
+        """Why prompting is off, in the user's words: --no-input, an env var, CI..."""
+        source = self.sources.get("no_input", "flag")
+        return "--no-input" if source == "flag" else source
+
+    @property
     def named_profile(self) -> str | None:
         """The profile to name to botocore.
 

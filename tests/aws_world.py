@@ -5,7 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.conftest import boto_client
+REGION = "us-east-1"
+
+
+def boto_client(endpoint: str, service: str) -> Any:
+    import boto3
+
+    return boto3.client(service, region_name=REGION, endpoint_url=endpoint)
 
 
 def make_proxy(endpoint: str, name: str = "orders", require_tls: bool = True) -> dict[str, Any]:
@@ -83,3 +89,14 @@ def seed_aurora(
             DBInstanceClass="db.r6g.large",
         )
     return {"cluster": cluster, "group": group, "vpc": vpc, "subnets": [s for _, s in two]}
+
+
+if __name__ == "__main__":
+    import sys
+
+    made = seed_aurora(sys.argv[1])
+    cluster = made["cluster"]
+    print(
+        f"seeded {sys.argv[1]}: Aurora PostgreSQL cluster {cluster['DBClusterIdentifier']} "
+        f"(2 instances, RDS-managed secret, subnets {', '.join(made['subnets'])})"
+    )

@@ -15,11 +15,13 @@ import pytest
 from typer.testing import CliRunner
 
 from proxyctl.cli.app import app
+from tests.aws_world import REGION, boto_client
+
+__all__ = ["REGION", "boto_client"]
 
 # Values tests may rely on: what the isolation fixture puts in the environment.
 ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-REGION = "us-east-1"
 SAMPLE_HOST = "demo.proxy-c0ffee123456.us-east-1.rds.amazonaws.com"
 
 
@@ -92,8 +94,11 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
     """One moto server for the whole session (its first start costs seconds)."""
+    import logging
+
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request otherwise
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
@@ -110,12 +115,6 @@ def aws(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
     urllib.request.urlopen(request, timeout=10).close()
     monkeypatch.setenv("PROXYCTL_ENDPOINT_URL", moto_server)
     return moto_server
-
-
-def boto_client(endpoint: str, service: str) -> Any:
-    import boto3
-
-    return boto3.client(service, region_name=REGION, endpoint_url=endpoint)
 
 
 @pytest.fixture(autouse=True)

@@ -186,12 +186,21 @@ def check_secret_value(c: Clients, arn: str, field: str = "--secret-arn") -> Non
 
 
 def secret_arn_by_name(c: Clients, name: str) -> str | None:
+    """The ARN of the secret called NAME, or None; refuses one scheduled for deletion."""
     try:
         with aws_errors(f"describe the secret {name}"):
             meta = c.secrets.describe_secret(SecretId=name)
     except NotFoundError:
         return None
-    return None if meta.get("DeletedDate") else str(meta["ARN"])
+    if meta.get("DeletedDate"):
+        raise UsageError(
+            f"--db-user: the secret {name} is scheduled for deletion, so init cannot make it.",
+            hint=f"Restore it (aws secretsmanager restore-secret --secret-id {name}), delete it "
+            "at once (aws secretsmanager delete-secret --force-delete-without-recovery), or "
+            "choose another --db-user or --name.",
+            field="--db-user",
+        )
+    return str(meta["ARN"])
 
 
 def _document(value: Any) -> dict[str, Any]:

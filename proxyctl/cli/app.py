@@ -201,8 +201,11 @@ def load_settings(
 
 
 def _register() -> None:
-    from proxyctl.cli import config_cmd, token
+    from proxyctl.cli import config_cmd, destroy, grant, init, token
 
+    app.command("init")(init.init)
+    app.command("destroy")(destroy.destroy)
+    app.command("grant")(grant.grant)
     app.add_typer(token.app, name="token")
     app.add_typer(config_cmd.app, name="config")
 

@@ -11,11 +11,10 @@ from proxyctl.errors import ProxyctlError, UsageError
 def ask_text(settings: Settings, flag: str, question: str, check: Callable[[str], object]) -> str:
     """Ask for the value of FLAG, or fail naming it when prompting is off."""
     if settings.no_input:
-        source = settings.sources.get("no_input", "flag")
-        why = "--no-input" if source == "flag" else source
         raise UsageError(
             f"{flag} is required.",
-            hint=f"Pass {flag}, or set it in the config file (prompts are off: {why}).",
+            hint=f"Pass {flag}, or set it in the config file "
+            f"(prompts are off: {settings.prompts_off_because}).",
             field=flag,
         )
     import questionary

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,12 @@ import pytest
 import typer
 
 from proxyctl.cli.app import app
+from tests.aws_world import seed_aurora
 from tests.conftest import SAMPLE_HOST, Cli
+from tests.provision_helpers import seed_stack
 
 ROOT = Path(__file__).resolve().parents[2]
+SAMPLE_PROXY_ARN = "arn:aws:rds:us-east-1:123456789012:db-proxy:prx-0a1b2c3d4e5f67890"
 
 
 def command_paths(command: Any = None, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -43,6 +47,14 @@ JSON_RUNS: dict[tuple[str, ...], list[str]] = {
     ("token",): ["token", "--host", SAMPLE_HOST, "--user", "app"],
     ("token", "inspect"): ["token", "inspect", "-"],
     ("config", "show"): ["config", "show"],
+    ("destroy",): ["--yes", "destroy", "orders"],
+    ("grant",): ["grant", SAMPLE_PROXY_ARN, "--db-user", "app", "--print"],
+    ("init",): ["init", "--dry-run"],
+}
+# Runs that read AWS get the moto server, seeded by the function named here.
+AWS_SEEDS: dict[tuple[str, ...], Callable[[str], object]] = {
+    ("destroy",): seed_stack,
+    ("init",): seed_aurora,
 }
 
 
@@ -52,7 +64,11 @@ def test_every_command_has_a_json_run() -> None:
 
 
 @pytest.mark.parametrize("path", list(JSON_RUNS), ids=" ".join)
-def test_json_output_is_one_document(cli: Cli, path: tuple[str, ...]) -> None:
+def test_json_output_is_one_document(
+    cli: Cli, path: tuple[str, ...], request: pytest.FixtureRequest
+) -> None:
+    if path in AWS_SEEDS:
+        AWS_SEEDS[path](request.getfixturevalue("aws"))
     token = cli("token", "--host", SAMPLE_HOST, "--user", "app").stdout
     run = cli("--output", "json", *JSON_RUNS[path], input=token)
     assert run.exit_code == 0, run.stderr

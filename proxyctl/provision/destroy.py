@@ -1,0 +1,315 @@
+"""What `destroy` deletes, in which order, from what was found in AWS: no AWS here.
+
+Only what carries the tag proxyctl:stack=NAME is deleted (init tags all it makes),
+newest first: the proxy's targets, the proxy, the rules that name the proxy's
+group on other groups, that group, the role's policies and the role, the secret.
+A database, and a role, group or secret that init did not create, are never touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from proxyctl.errors import ExitCode, NotFoundError, ProxyctlError, UsageError
+from proxyctl.provision import policies
+from proxyctl.provision.spec import Spec
+
+TARGET_GROUP = "default"
+SECRET_RECOVERY_DAYS = 30  # Secrets Manager's default recovery window
+
+
+@dataclass
+class FoundProxy:
+    name: str
+    arn: str
+    status: str
+    stack: str | None
+    role_arn: str | None
+    secret_arns: list[str]
+    security_groups: list[str]
+    clusters: list[str]  # registered Aurora clusters
+    instances: list[str]  # registered RDS instances
+
+
+@dataclass
+class FoundGroup:
+    id: str
+    name: str
+    stack: str | None
+
+
+@dataclass
+class FoundRule:
+    """One rule on GROUP_ID that lets SOURCE_GROUP in."""
+
+    group_id: str
+    source_group: str
+    protocol: str
+    from_port: int | None
+    to_port: int | None
+    description: str = ""
+
+
+@dataclass
+class FoundRole:
+    name: str
+    arn: str
+    stack: str | None
+    inline_policies: list[str] = field(default_factory=list)
+    attached_policies: list[str] = field(default_factory=list)  # managed policy ARNs
+
+
+@dataclass
+class FoundSecret:
+    arn: str
+    name: str
+    stack: str | None
+    owner: str | None = None  # OwningService: "rds" for an RDS-managed secret
+    scheduled_deletion: bool = False
+
+
+@dataclass
+class StackFound:
+    """Everything that may belong to the stack NAME, read once, tagged or not."""
+
+    name: str
+    region: str
+    proxy: FoundProxy | None
+    groups: list[FoundGroup] = field(default_factory=list)
+    rules: list[FoundRule] = field(default_factory=list)
+    roles: list[FoundRole] = field(default_factory=list)
+    secrets: list[FoundSecret] = field(default_factory=list)
+
+
+@dataclass
+class DestroyStep:
+    action: str
+    resource: str  # the id or ARN deleted
+    summary: str
+    params: dict[str, Any] = field(default_factory=dict, metadata={"json": False})
+
+
+@dataclass
+class DestroyPlan:
+    KIND: ClassVar[str] = "destroy-plan"
+    proxy: str
+    region: str
+    steps: list[DestroyStep]
+    kept: list[str]  # found, and left alone: why
+
+    def add(self, action: str, resource: str, summary: str, **params: Any) -> None:
+        self.steps.append(DestroyStep(action, resource, summary, params))
+
+    def text(self) -> str:
+        lines = [f"Destroy RDS Proxy stack {self.proxy} in {self.region}, newest first:"]
+        lines += [f"  {n:>2}. {step.summary}" for n, step in enumerate(self.steps, 1)]
+        lines += [f"  keep: {item}" for item in self.kept]
+        return "\n".join(lines) + "\n"
+
+
+@dataclass
+class DestroyResult:
+    KIND: ClassVar[str] = "destroy"
+    proxy: str
+    region: str
+    deleted: list[DestroyStep]
+    kept: list[str]
+
+    def text(self) -> str:
+        lines = [f"Destroyed RDS Proxy stack {self.proxy} in {self.region}:"]
+        lines += [f"  done: {step.summary}" for step in self.deleted]
+        lines += [f"  kept: {item}" for item in self.kept]
+        if any("RecoveryWindowInDays" in step.params for step in self.deleted):
+            lines.append(
+                "A scheduled secret can be restored with `aws secretsmanager restore-secret`; "
+                "its name stays taken until it is deleted."
+            )
+        return "\n".join(lines) + "\n"
+
+
+def rule_note(name: str) -> str:
+    return policies.rule_description(Spec(name=name, database=""))
+
+
+def conventional_role_name(name: str) -> str:
+    """The role name init gives the stack NAME (unless --role-arn names another)."""
+    return policies.role_name(Spec(name=name, database=""))
+
+
+def plan_destroy(found: StackFound, force_delete_secret: bool = False) -> DestroyPlan:
+    """The steps, newest first; refuses a proxy init did not create; NotFound if empty."""
+    name, proxy = found.name, found.proxy
+    if proxy is not None and proxy.stack != name:
+        raise UsageError(
+            f"NAME: the RDS proxy {name!r} was not created by proxyctl (it has no "
+            f"proxyctl:stack={name} tag): refusing to delete it.",
+            hint="destroy removes only what `proxyctl init` made. Delete that proxy with the "
+            "RDS console or `aws rds delete-db-proxy` if you mean to.",
+            field="NAME",
+        )
+    plan = DestroyPlan(name, found.region, [], [])
+    if proxy is not None:
+        _plan_proxy(proxy, plan)
+    _plan_groups(found, plan)
+    _plan_roles(found, plan)
+    _plan_secrets(found, plan, force_delete_secret)
+    if not plan.steps:
+        raise NotFoundError(
+            f"nothing of the stack {name!r} exists in {found.region}: no RDS proxy, security "
+            f"group, IAM role or secret tagged proxyctl:stack={name}.",
+            hint="Check the name, --region and --profile (`aws rds describe-db-proxies` lists "
+            "proxies)." + (f" Kept: {'; '.join(plan.kept)}." if plan.kept else ""),
+            field="NAME",
+        )
+    return plan
+
+
+def _plan_proxy(proxy: FoundProxy, plan: DestroyPlan) -> None:
+    databases = proxy.clusters + proxy.instances
+    if proxy.status != "deleting" and databases:
+        params: dict[str, Any] = {"DBProxyName": proxy.name, "TargetGroupName": TARGET_GROUP}
+        if proxy.clusters:
+            params["DBClusterIdentifiers"] = proxy.clusters
+        if proxy.instances:
+            params["DBInstanceIdentifiers"] = proxy.instances
+        shown = ", ".join(databases)
+        summary = f"deregister {shown} from the proxy (the database stays)"
+        plan.add("deregister_targets", shown, summary, **params)
+    summary = f"delete RDS Proxy {proxy.name} and wait until it is gone"
+    deleting = proxy.status == "deleting"
+    plan.add("delete_proxy", proxy.arn, summary, DBProxyName=proxy.name, AlreadyDeleting=deleting)
+    plan.kept += [f"database {db}: never touched" for db in databases]
+
+
+def _plan_groups(found: StackFound, plan: DestroyPlan) -> None:
+    name = found.name
+    ours = {g.id for g in found.groups if g.stack == name}
+    theirs = {g.id for g in found.groups if g.stack != name}
+    for rule in found.rules:
+        made_by_init = rule.source_group in theirs and rule.description == rule_note(name)
+        if rule.group_id in ours or not (rule.source_group in ours or made_by_init):
+            continue  # rules on our own group go with it
+        summary = f"revoke the rule on {rule.group_id} that lets {rule.source_group} in"
+        plan.add(
+            "revoke_ingress",
+            rule.group_id,
+            f"{summary} ({_ports(rule)})",
+            GroupId=rule.group_id,
+            IpPermissions=[_permission(rule)],
+        )
+    for group in found.groups:
+        if group.id in ours:
+            summary = f"delete security group {group.name} ({group.id})"
+            plan.add("delete_security_group", group.id, summary, GroupId=group.id)
+        else:
+            plan.kept.append(f"security group {group.id}: not created by proxyctl")
+
+
+def _permission(rule: FoundRule) -> dict[str, Any]:
+    perm: dict[str, Any] = {"IpProtocol": rule.protocol}
+    if rule.from_port is not None:
+        perm["FromPort"] = rule.from_port
+    if rule.to_port is not None:
+        perm["ToPort"] = rule.to_port
+    pair = {"GroupId": rule.source_group}
+    if rule.description:  # AWS ignores it when matching; moto needs it
+        pair["Description"] = rule.description
+    perm["UserIdGroupPairs"] = [pair]
+    return perm
+
+
+def _ports(rule: FoundRule) -> str:
+    if rule.protocol == "-1":
+        return "all traffic"
+    if rule.from_port == rule.to_port:
+        return f"{rule.protocol} {rule.from_port}"
+    return f"{rule.protocol} {rule.from_port}-{rule.to_port}"
+
+
+def _plan_roles(found: StackFound, plan: DestroyPlan) -> None:
+    for role in found.roles:
+        if role.stack != found.name:
+            plan.kept.append(f"IAM role {role.name}: not created by proxyctl")
+            continue
+        for arn in role.attached_policies:
+            summary = f"detach managed policy {arn} from {role.name} (the policy stays)"
+            plan.add("detach_role_policy", arn, summary, RoleName=role.name, PolicyArn=arn)
+        for policy in role.inline_policies:
+            summary = f"delete inline policy {policy} of IAM role {role.name}"
+            resource = f"{role.arn}/{policy}"
+            plan.add("delete_role_policy", resource, summary, RoleName=role.name, PolicyName=policy)
+        plan.add("delete_role", role.arn, f"delete IAM role {role.name}", RoleName=role.name)
+
+
+def _plan_secrets(found: StackFound, plan: DestroyPlan, force: bool) -> None:
+    for secret in found.secrets:
+        if secret.stack != found.name:
+            what = "RDS-managed secret" if secret.owner == "rds" else "secret"
+            plan.kept.append(f"{what} {secret.name}: not created by proxyctl")
+            continue
+        if secret.scheduled_deletion and not force:
+            plan.kept.append(
+                f"secret {secret.name}: already scheduled for deletion "
+                "(--force-delete-secret deletes it at once)"
+            )
+            continue
+        params: dict[str, Any] = {"SecretId": secret.arn}
+        if force:
+            params["ForceDeleteWithoutRecovery"] = True
+            when = "at once, without recovery"
+        else:
+            params["RecoveryWindowInDays"] = SECRET_RECOVERY_DAYS
+            when = f"recoverable for {SECRET_RECOVERY_DAYS} days"
+        plan.add("delete_secret", secret.arn, f"delete secret {secret.name} ({when})", **params)
+
+
+class DestroyFailed(ProxyctlError):
+    """A deletion failed or was interrupted: what was deleted, and what is left."""
+
+    kind = "destroy_failed"
+
+    def __init__(
+        self, plan: DestroyPlan, number: int, cause: BaseException, deleted: list[DestroyStep]
+    ) -> None:
+        step = plan.steps[number - 1]
+        interrupted = isinstance(cause, KeyboardInterrupt)
+        what = "was interrupted" if interrupted else "failed"
+        reason = "" if interrupted else f": {getattr(cause, 'message', None) or cause}"
+        self.deleted = deleted
+        self.left = plan.steps[number - 1 :]
+        lines = [f"step {number} of {len(plan.steps)} ({step.summary}) {what}{reason}"]
+        lines.append("deleted: " + ("; ".join(s.summary for s in deleted) or "nothing") + ".")
+        lines.append("left: " + "; ".join(s.summary for s in self.left) + ".")
+        hint = getattr(cause, "hint", None)
+        again = (
+            f"Fix the cause, then run `proxyctl destroy {plan.proxy}` again: it finds what is left."
+        )
+        super().__init__("\n".join(lines), hint=f"{hint} {again}" if hint else again)
+        if interrupted:
+            self.exit_code = ExitCode.INTERRUPTED
+        elif isinstance(cause, ProxyctlError):
+            self.exit_code = cause.exit_code
+
+    def to_dict(self) -> dict[str, object]:
+        from proxyctl.output import jsonable
+
+        return {**super().to_dict(), "deleted": jsonable(self.deleted), "left": jsonable(self.left)}
+
+
+def execute(
+    plan: DestroyPlan,
+    run_step: Callable[[str, dict[str, Any]], None],
+    started: Callable[[int, int, DestroyStep], None] = lambda number, total, step: None,
+) -> DestroyResult:
+    """Run the steps in order; stop at the first failure and say what is left."""
+    deleted: list[DestroyStep] = []
+    for number, step in enumerate(plan.steps, 1):
+        started(number, len(plan.steps), step)
+        try:
+            run_step(step.action, step.params)
+        except (Exception, KeyboardInterrupt) as exc:
+            raise DestroyFailed(plan, number, exc, deleted) from exc
+        deleted.append(step)
+    return DestroyResult(plan.proxy, plan.region, deleted, plan.kept)
