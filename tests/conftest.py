@@ -19,6 +19,9 @@ from tests.aws_world import REGION, boto_client
 
 __all__ = ["REGION", "boto_client"]
 
+# Real PostgreSQL servers: pg_tls, pg_plain, pg_server.
+pytest_plugins = ["tests.pg"]
+
 # Values tests may rely on: what the isolation fixture puts in the environment.
 ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"

@@ -12,12 +12,26 @@ if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null
     exit 2
 fi
 
-# System packages: bash (the env-format tests run it).
+# PostgreSQL server binaries, found as tests/pg.py finds them (the db/ and check/ tests
+# start real servers): PROXYCTL_PG_BINDIR, pg_config --bindir, PATH, /usr/lib/postgresql.
+has_pg_server() {
+    local dir initdb
+    initdb=$(command -v initdb || true)
+    for dir in "${PROXYCTL_PG_BINDIR:-}" "$(pg_config --bindir 2>/dev/null || true)" \
+        "${initdb:+$(dirname "$(readlink -f "$initdb")")}" /usr/lib/postgresql/*/bin; do
+        [ -n "$dir" ] && [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ] && return 0
+    done
+    return 1
+}
+
+# System packages: bash (the env-format tests run it), postgresql (its server binaries
+# and the postgres user that runs them when the tests run as root).
 need_apt=()
 command -v bash >/dev/null || need_apt+=(bash)
+has_pg_server || need_apt+=(postgresql)
 if [ ${#need_apt[@]} -gt 0 ]; then
     if [ "$(id -u)" -eq 0 ]; then
-        apt-get update -qq && apt-get install -y -qq "${need_apt[@]}"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
     else
         echo "tests/run.sh: missing system packages: ${need_apt[*]} (apt-get install them)" >&2
         exit 2

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from proxyctl.aws.errors import aws_errors
@@ -18,6 +18,8 @@ class ProxySummary:
     require_tls: bool
     vpc_id: str
     arn: str
+    iam_auth: str = "DISABLED"  # REQUIRED when any of its auth items requires IAM
+    secret_arns: list[str] = field(default_factory=list)
 
     @classmethod
     def from_api(cls, item: dict[str, Any]) -> ProxySummary:
@@ -29,6 +31,10 @@ class ProxySummary:
             require_tls=bool(item.get("RequireTLS", False)),
             vpc_id=item.get("VpcId", ""),
             arn=item.get("DBProxyArn", ""),
+            iam_auth="REQUIRED"
+            if any(a.get("IAMAuth") == "REQUIRED" for a in item.get("Auth", []))
+            else "DISABLED",
+            secret_arns=[a["SecretArn"] for a in item.get("Auth", []) if a.get("SecretArn")],
         )
 
 

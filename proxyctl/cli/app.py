@@ -201,9 +201,10 @@ def load_settings(
 
 
 def _register() -> None:
-    from proxyctl.cli import config_cmd, destroy, grant, init, token
+    from proxyctl.cli import check, config_cmd, destroy, grant, init, token
 
     app.command("init")(init.init)
+    app.command("check")(check.check)
     app.command("destroy")(destroy.destroy)
     app.command("grant")(grant.grant)
     app.add_typer(token.app, name="token")

@@ -1,0 +1,1 @@
+"""Connectivity and TLS diagnosis: findings, phases, control-plane checks."""

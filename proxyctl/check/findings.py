@@ -1,0 +1,84 @@
+"""A check's findings: one per thing looked at, each ok, warn or fail, with a hint.
+
+Pure data and rendering; the phases and control-plane checks produce them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, ClassVar
+
+
+class Status(StrEnum):
+    OK = "ok"
+    WARN = "warn"
+    FAIL = "fail"
+    SKIP = "skip"
+
+
+MARKS = {Status.OK: "✓", Status.WARN: "!", Status.FAIL: "✗", Status.SKIP: "-"}
+
+
+@dataclass
+class Finding:
+    """What one check saw. `code` is stable (runbooks may match on it)."""
+
+    code: str
+    status: Status
+    phase: str
+    message: str
+    hint: str | None = None
+    duration_ms: float | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def ok(code: str, phase: str, message: str, **details: Any) -> Finding:
+    return Finding(code, Status.OK, phase, message, details=details)
+
+
+def warn(code: str, phase: str, message: str, hint: str, **details: Any) -> Finding:
+    return Finding(code, Status.WARN, phase, message, hint, details=details)
+
+
+def fail(code: str, phase: str, message: str, hint: str, **details: Any) -> Finding:
+    return Finding(code, Status.FAIL, phase, message, hint, details=details)
+
+
+def skip(code: str, phase: str, message: str, **details: Any) -> Finding:
+    return Finding(code, Status.SKIP, phase, message, details=details)
+
+
+@dataclass
+class Report:
+    """All findings of one `proxyctl check`, and the verdict."""
+
+    KIND: ClassVar[str] = "check"
+    target: str
+    findings: list[Finding]
+
+    @property
+    def failed(self) -> bool:
+        return any(f.status is Status.FAIL for f in self.findings)
+
+    @property
+    def verdict(self) -> str:
+        fails = [f for f in self.findings if f.status is Status.FAIL]
+        warns = [f for f in self.findings if f.status is Status.WARN]
+        if fails:
+            return f"FAIL: {fails[0].phase}: {fails[0].message}" + (
+                f" (and {len(fails) - 1} more)" if len(fails) > 1 else ""
+            )
+        if warns:
+            return f"OK with {len(warns)} warning{'s' if len(warns) > 1 else ''}: {self.target}"
+        return f"OK: {self.target} works end to end"
+
+    def text(self) -> str:
+        lines = []
+        for f in self.findings:
+            ms = f"{f.duration_ms:7.1f} ms" if f.duration_ms is not None else " " * 10
+            lines.append(f"{MARKS[f.status]} {f.phase:<10} {ms}  {f.message}")
+            if f.hint and f.status in (Status.WARN, Status.FAIL):
+                lines.append(f"  {' ' * 21}hint: {f.hint}")
+        lines.append(self.verdict)
+        return "\n".join(lines) + "\n"

@@ -1,0 +1,176 @@
+"""A TLS handshake read as findings, and the trust store that fits an endpoint (pure)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from proxyctl.check.findings import Finding, fail, ok, warn
+from proxyctl.db.tls import (
+    EXPIRED,
+    HOSTNAME_MISMATCH,
+    IP_MISMATCH,
+    NOT_YET_VALID,
+    Handshake,
+    hostname_matches,
+)
+
+# Verify codes that say nothing against the chain itself.
+NOT_CHAIN_ERRORS = (HOSTNAME_MISMATCH, IP_MISMATCH, EXPIRED, NOT_YET_VALID)
+
+EXPIRY_WARNING_DAYS = 30
+RDS_BUNDLE_URL = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
+_PROXY_HOST = re.compile(r"\.proxy-[a-z0-9]+\.[a-z0-9-]+\.rds\.amazonaws\.com(\.cn)?$")
+_RDS_HOST = re.compile(r"\.rds\.amazonaws\.com(\.cn)?$")
+
+
+def trust_store(host: str, ca_bundle: str | None) -> tuple[str | None, str, str | None]:
+    """(CA file or None for the system store, what to call it, what is missing).
+
+    Proxy endpoints present ACM certificates that chain to Amazon's roots (in
+    certifi); direct RDS endpoints need the RDS CA bundle.
+    """
+    if ca_bundle:
+        return ca_bundle, f"--ca-bundle {ca_bundle}", None
+    name = host.lower().rstrip(".")
+    if _PROXY_HOST.search(name):
+        import certifi
+
+        return certifi.where(), "certifi (Amazon Trust Services roots)", None
+    if _RDS_HOST.search(name):
+        return (
+            None,
+            "the system trust store",
+            (
+                "Direct RDS endpoints are signed by the RDS CA: download "
+                f"{RDS_BUNDLE_URL} and pass "
+                "--ca-bundle global-bundle.pem (or set ca_bundle in the config file)."
+            ),
+        )
+    return None, "the system trust store", None
+
+
+def tls_findings(
+    result: Handshake, host: str, store: str, store_hint: str | None, now: datetime
+) -> list[Finding]:
+    if result.answer == "N":
+        return [
+            fail(
+                "tls.refused",
+                "tls",
+                "the server answered N to SSLRequest: it does not offer TLS.",
+                "Turn TLS on at the server (ssl = on). An RDS Proxy always offers it: check that "
+                "you reached the proxy and not something else.",
+            )
+        ]
+    if result.answer != "S":
+        return [
+            fail(
+                "tls.not_postgres",
+                "tls",
+                "the server did not answer SSLRequest with S or N.",
+                "That is not a PostgreSQL server or proxy: check the host and port.",
+            )
+        ]
+    found = [
+        ok(
+            "tls.handshake",
+            "tls",
+            f"{result.protocol}, {result.cipher}.",
+            protocol=result.protocol,
+            cipher=result.cipher,
+        )
+    ]
+    cert = result.certificate
+    if cert is None:
+        return [
+            *found,
+            fail(
+                "tls.no_certificate",
+                "tls",
+                "the server sent no certificate.",
+                "Check the server's ssl_cert_file.",
+            ),
+        ]
+    days = cert.days_left(now)
+    details = {
+        "subject": cert.subject,
+        "issuer": cert.issuer,
+        "sans": cert.sans,
+        "not_before": cert.not_before,
+        "not_after": cert.not_after,
+        "days_left": days,
+    }
+    names = ", ".join(cert.sans) or "no names"
+    summary = f"certificate {cert.subject} for {names}, issued by {cert.issuer}"
+    if result.verify_code in (EXPIRED, NOT_YET_VALID) or days < 0 or now < cert.not_before:
+        when = (
+            f"expired {cert.not_after:%Y-%m-%d}"
+            if days < 0
+            else f"valid only from {cert.not_before:%Y-%m-%d}"
+        )
+        found.append(
+            fail(
+                "tls.expired",
+                "tls",
+                f"{summary}: {when}.",
+                "Renew the server's certificate (or fix this machine's clock).",
+                **details,
+            )
+        )
+    elif days < EXPIRY_WARNING_DAYS:
+        found.append(
+            warn(
+                "tls.expiry",
+                "tls",
+                f"{summary}: expires in {days} days.",
+                "Renew the certificate soon.",
+                **details,
+            )
+        )
+    else:
+        found.append(
+            ok(
+                "tls.certificate",
+                "tls",
+                f"{summary}, valid until {cert.not_after:%Y-%m-%d} ({days} days).",
+                **details,
+            )
+        )
+    found += _chain(result, store, store_hint, host)
+    if hostname_matches(host, cert.sans):
+        found.append(ok("tls.hostname", "tls", f"the certificate names {host}."))
+    else:
+        found.append(
+            fail(
+                "tls.hostname",
+                "tls",
+                f"the certificate does not name {host}.",
+                "Connect with the endpoint's real name (through a tunnel, keep it and add "
+                "--via HOST:PORT), not an IP address or an alias.",
+            )
+        )
+    return found
+
+
+def _chain(result: Handshake, store: str, store_hint: str | None, host: str) -> list[Finding]:
+    if result.verified or result.verify_code in NOT_CHAIN_ERRORS:
+        return [ok("tls.chain", "tls", f"the chain verifies against {store}.", store=store)]
+    if store_hint:
+        hint = store_hint
+    elif _PROXY_HOST.search(host.lower()):
+        hint = (
+            "Proxy certificates chain to Amazon Root CA 1-4 (in certifi and Mozilla's bundle); "
+            "the RDS CA bundle verifies only direct database endpoints."
+        )
+    else:
+        hint = "Pass --ca-bundle with the CA that signed the server's certificate."
+    return [
+        fail(
+            "tls.chain",
+            "tls",
+            f"the chain does not verify against {store}: {result.verify_message}.",
+            hint,
+            store=store,
+        )
+    ]

@@ -1,0 +1,121 @@
+"""`proxyctl check`: connectivity and TLS, phase by phase, then the control plane."""
+
+# No `from __future__ import annotations`: Typer reads these annotations at start-up.
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from proxyctl.config import Settings
+
+AWS = "Control plane"
+
+
+def check(
+    ctx: typer.Context,
+    proxy: Annotated[
+        str | None,
+        typer.Option(
+            metavar="NAME", help="Proxy name: its endpoint and settings are looked up in AWS."
+        ),
+    ] = None,
+    host: Annotated[
+        str | None, typer.Option(metavar="HOST", help="Endpoint host name (data plane only).")
+    ] = None,
+    port: Annotated[
+        int, typer.Option(min=1, max=65535, metavar="PORT", help="Endpoint port.")
+    ] = 5432,
+    user: Annotated[
+        str | None, typer.Option(metavar="USER", help="Database user to sign in as.")
+    ] = None,
+    database: Annotated[
+        str, typer.Option(metavar="DB", help="Database to connect to.")
+    ] = "postgres",
+    auth: Annotated[
+        str | None,
+        typer.Option(
+            metavar="MODE",
+            help="iam (a token), secret (the proxy's secret for --user) or password "
+            "(PGPASSWORD or a prompt). Default: iam unless the proxy has IAM auth off.",
+        ),
+    ] = None,
+    via: Annotated[
+        str | None,
+        typer.Option(
+            metavar="HOST:PORT",
+            help="Reach the endpoint through a local tunnel; TLS and the token still use "
+            "the real host name.",
+        ),
+    ] = None,
+    ca_bundle: Annotated[
+        str | None,
+        typer.Option(
+            metavar="PATH",
+            help="CA certificates to verify the server with "
+            "(default: the right store for the endpoint).",
+        ),
+    ] = None,
+    connect_timeout: Annotated[
+        float, typer.Option(min=0.1, metavar="SECONDS", help="Bound on each connection step.")
+    ] = 5.0,
+    samples: Annotated[
+        int,
+        typer.Option(
+            min=0, max=10000, metavar="N", help="Round trips to time after the first query."
+        ),
+    ] = 10,
+    skip_aws: Annotated[
+        bool,
+        typer.Option("--skip-aws", help="Leave out the control-plane checks.", rich_help_panel=AWS),
+    ] = False,
+    source_sg: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="SG",
+            help="The caller's security group, to check the proxy lets it in (repeatable).",
+            rich_help_panel=AWS,
+        ),
+    ] = None,
+    source_cidr: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="CIDR",
+            help="The caller's address range, to check the proxy lets it in (repeatable).",
+            rich_help_panel=AWS,
+        ),
+    ] = None,
+) -> None:
+    """Test the way to the database phase by phase and say what to fix.
+
+    Data plane, each phase timed: DNS, TCP, TLS (certificate, chain and host
+    name, against the trust store that fits the endpoint), sign-in, a query
+    and round-trip latency. With --proxy, then the control plane: proxy status,
+    TLS and IAM settings, target health, secrets, the role, security groups
+    and subnets. Exit 0 when nothing failed, 6 when a check failed.
+
+    \b
+    Examples:
+      proxyctl check --proxy orders --user app
+      proxyctl check --proxy orders --user app --via localhost:6432
+      proxyctl check --host db.example.com --user app --auth password --ca-bundle ca.pem
+      proxyctl --output json check --proxy orders --user app --source-cidr 10.0.0.0/16
+    """
+    from proxyctl.cli.check_run import CheckOptions, run_check
+
+    settings: Settings = ctx.obj
+    options = CheckOptions(
+        proxy=proxy,
+        host=host,
+        port=port,
+        user=user,
+        database=database,
+        auth=auth,
+        via=via,
+        ca_bundle=ca_bundle,
+        timeout=connect_timeout,
+        samples=samples,
+        skip_aws=skip_aws,
+        source_sgs=source_sg or [],
+        source_cidrs=source_cidr or [],
+    )
+    run_check(settings, options)

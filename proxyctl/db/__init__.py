@@ -1,0 +1,1 @@
+"""The only package that imports psycopg: connections, TLS inspection, phases."""

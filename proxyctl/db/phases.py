@@ -1,0 +1,256 @@
+"""The data plane, phase by phase: resolve, TCP, TLS, authenticate, query.
+
+Each phase is timed and reported as findings; the phases stop at the first
+failure, and every phase that ran is reported.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from proxyctl.check.findings import Finding, Status, fail, ok, warn
+from proxyctl.check.hints import explain
+from proxyctl.db import tls
+
+QUERY = (
+    "select version(), current_user, current_database(), inet_server_addr(), pg_is_in_recovery()"
+)
+
+
+@dataclass
+class Target:
+    """Where to connect and as whom. `host`/`port` are the real endpoint: TLS's SNI and
+    certificate check and the IAM token use them, even when `via` reaches a tunnel."""
+
+    host: str
+    port: int
+    user: str
+    database: str
+    password: Callable[[], str]
+    auth: str
+    cafile: str | None
+    store: str
+    store_hint: str | None = None
+    via: tuple[str, int] | None = None
+    timeout: float = 5.0
+    samples: int = 10
+    findings: list[Finding] = field(default_factory=list)
+
+
+@contextmanager
+def timed(findings: list[Finding]) -> Iterator[list[Finding]]:
+    """Collect the phase's findings and stamp the first with the phase's duration."""
+    found: list[Finding] = []
+    start = time.perf_counter()
+    try:
+        yield found
+    finally:
+        if found:
+            found[0].duration_ms = round((time.perf_counter() - start) * 1000, 1)
+        findings.extend(found)
+
+
+def resolve(t: Target) -> list[str]:
+    name, port = t.via if t.via else (t.host, t.port)
+    with timed(t.findings) as out:
+        try:
+            infos = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
+        except socket.gaierror as exc:
+            out.append(
+                fail(
+                    "dns.unresolved",
+                    "resolve",
+                    f"{name} does not resolve ({exc.strerror}).",
+                    "Check the host name and the region in it; proxy endpoints look like "
+                    "NAME.proxy-ID.REGION.rds.amazonaws.com (proxyctl token --proxy NAME "
+                    "looks it up).",
+                )
+            )
+            return []
+        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        private = [a for a in addresses if _private(a)]
+        shown = ", ".join(addresses)
+        where = f"{name} (tunnel for {t.host})" if t.via else name
+        if private and not t.via:
+            out.append(
+                warn(
+                    "dns.private",
+                    "resolve",
+                    f"{where} resolves to private {shown}.",
+                    "An RDS Proxy is reachable only from inside its VPC. From elsewhere, open a "
+                    "tunnel (SSM port forwarding or SSH) and pass --via localhost:PORT.",
+                    addresses=addresses,
+                )
+            )
+        else:
+            out.append(
+                ok("dns.resolved", "resolve", f"{where} resolves to {shown}.", addresses=addresses)
+            )
+    return addresses
+
+
+def _private(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    return ip.is_private and not ip.is_loopback
+
+
+def connect_tcp(t: Target, addresses: list[str]) -> tuple[str, int] | None:
+    port = t.via[1] if t.via else t.port
+    refused, timed_out = [], []
+    with timed(t.findings) as out:
+        for address in addresses:
+            try:
+                socket.create_connection((address, port), timeout=t.timeout).close()
+            except TimeoutError:
+                timed_out.append(address)
+                continue
+            except OSError:
+                refused.append(address)
+                continue
+            out.append(
+                ok("tcp.connected", "tcp", f"TCP to {address}:{port} works.", address=address)
+            )
+            return address, port
+        if refused:
+            out.append(
+                fail(
+                    "tcp.refused",
+                    "tcp",
+                    f"{', '.join(refused)}:{port} refused the connection.",
+                    "Nothing listens there: check the port (RDS Proxy uses 5432), and that the "
+                    "server or the tunnel is running.",
+                )
+            )
+        else:
+            out.append(
+                fail(
+                    "tcp.timeout",
+                    "tcp",
+                    f"no answer from {', '.join(timed_out)}:{port} within {t.timeout:g} s.",
+                    "A security group, network ACL or route drops the traffic: allow TCP 5432 "
+                    "from this machine in the proxy's security group (check --source-cidr).",
+                )
+            )
+    return None
+
+
+def check_tls(t: Target, address: tuple[str, int]) -> bool:
+    with timed(t.findings) as out:
+        try:
+            result = tls.handshake(address, t.host, t.cafile, t.timeout)
+        except TimeoutError:
+            out.append(
+                fail(
+                    "tls.timeout",
+                    "tls",
+                    f"no answer to PostgreSQL's SSLRequest within {t.timeout:g} s.",
+                    "Something accepts TCP there but does not speak PostgreSQL: a wrong port, a "
+                    "load balancer, or a stuck tunnel.",
+                )
+            )
+            return False
+        except OSError as exc:
+            out.append(
+                fail("tls.io", "tls", f"the TLS start failed: {exc}.", "Run again with --debug.")
+            )
+            return False
+        from proxyctl.check.tlsreport import tls_findings
+
+        out.extend(tls_findings(result, t.host, t.store, t.store_hint, tls.now()))
+    return not any(f.status is Status.FAIL for f in out)
+
+
+def authenticate(t: Target, address: tuple[str, int]) -> Any:
+    import psycopg
+
+    with timed(t.findings) as out:
+        password = t.password()
+        try:
+            conn = psycopg.connect(
+                host=t.host,
+                hostaddr=address[0],
+                port=address[1],
+                user=t.user,
+                dbname=t.database,
+                password=password,
+                sslmode="verify-full",
+                sslrootcert=t.cafile or "system",
+                connect_timeout=max(1, round(t.timeout)),
+                application_name="proxyctl-check",
+                autocommit=True,
+            )
+        except psycopg.OperationalError as exc:
+            message = _last_line(str(exc))
+            code, hint = explain(message)
+            out.append(
+                fail(code, "auth", f"{t.user} could not sign in ({t.auth}): {message}", hint)
+            )
+            return None
+        out.append(ok("auth.ok", "auth", f"signed in as {t.user} to {t.database} ({t.auth}, TLS)."))
+    return conn
+
+
+def _last_line(message: str) -> str:
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else message
+
+
+def run_query(t: Target, conn: Any) -> None:
+    with timed(t.findings) as out, conn:
+        row = conn.execute(QUERY).fetchone()
+        version, user, database, server, recovery = row
+        role = "a read-only standby" if recovery else "the writer"
+        out.append(
+            ok(
+                "query.ok",
+                "query",
+                f"{user}@{database} on {server or 'a local socket'}, "
+                f"{role}: {version.split(',')[0]}",
+                version=version,
+                user=user,
+                database=database,
+                server_address=str(server),
+                in_recovery=recovery,
+            )
+        )
+        times = []
+        for _ in range(t.samples):
+            start = time.perf_counter()
+            conn.execute("select 1").fetchone()
+            times.append((time.perf_counter() - start) * 1000)
+        if times:
+            out.append(_latency(times))
+
+
+def _latency(times: list[float]) -> Finding:
+    ordered = sorted(times)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    median = statistics.median(ordered)
+    return ok(
+        "query.latency",
+        "query",
+        f"{len(times)} round trips: min {ordered[0]:.2f} ms, "
+        f"median {median:.2f} ms, p99 {p99:.2f} ms.",
+        samples=len(times),
+        min_ms=round(ordered[0], 3),
+        median_ms=round(median, 3),
+        p99_ms=round(p99, 3),
+    )
+
+
+def run(t: Target) -> list[Finding]:
+    """Every phase in order, stopping at the first failure."""
+    addresses = resolve(t)
+    address = connect_tcp(t, addresses) if addresses else None
+    if address is not None and check_tls(t, address):
+        conn = authenticate(t, address)
+        if conn is not None:
+            run_query(t, conn)
+    return t.findings

@@ -1,0 +1,140 @@
+"""PostgreSQL's TLS start, inspected by hand: SSLRequest, the server's answer, the handshake.
+
+libpq hides why a handshake failed and what the certificate says; here the
+client side of the handshake is done with Python's ssl module so that both can
+be reported. Through a proxy, pg_stat_ssl describes the proxy's own link to
+the database, so this is the only way to see the client's.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import struct
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+SSL_REQUEST = struct.pack("!ii", 8, 80877103)
+# OpenSSL verify codes that name the failure precisely.
+HOSTNAME_MISMATCH = 62
+IP_MISMATCH = 64
+EXPIRED = 10
+NOT_YET_VALID = 9
+
+
+@dataclass
+class Certificate:
+    subject: str
+    issuer: str
+    sans: list[str]
+    not_before: datetime
+    not_after: datetime
+
+    def days_left(self, now: datetime) -> int:
+        return int((self.not_after - now).total_seconds() // 86400)
+
+
+@dataclass
+class Handshake:
+    """What the server answered and what the handshake showed."""
+
+    answer: str  # "S", "N", or "" when the server closed or said something else
+    protocol: str | None = None
+    cipher: str | None = None
+    certificate: Certificate | None = None
+    verified: bool = False
+    verify_code: int | None = None
+    verify_message: str | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+def parse_certificate(der: bytes) -> Certificate:
+    from cryptography import x509
+
+    cert = x509.load_der_x509_certificate(der)
+    try:
+        ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        sans = [str(n) for n in ext.get_values_for_type(x509.DNSName)]
+        sans += [str(ip) for ip in ext.get_values_for_type(x509.IPAddress)]
+    except x509.ExtensionNotFound:
+        sans = []
+    return Certificate(
+        subject=cert.subject.rfc4514_string(),
+        issuer=cert.issuer.rfc4514_string(),
+        sans=sans,
+        not_before=cert.not_valid_before_utc,
+        not_after=cert.not_valid_after_utc,
+    )
+
+
+def hostname_matches(name: str, sans: list[str]) -> bool:
+    """RFC 6125 matching: exact, or one leftmost wildcard label (*.proxy-x.rds...)."""
+    name = name.lower().rstrip(".")
+    for san in (s.lower().rstrip(".") for s in sans):
+        if san == name:
+            return True
+        if san.startswith("*.") and "." in name:
+            head, rest = name.split(".", 1)
+            if rest == san[2:] and head:
+                return True
+    return False
+
+
+def _ask_for_tls(address: tuple[str, int], timeout: float) -> tuple[socket.socket, str]:
+    sock = socket.create_connection(address, timeout=timeout)
+    try:
+        sock.sendall(SSL_REQUEST)
+        answer = sock.recv(1)
+    except BaseException:
+        sock.close()
+        raise
+    return sock, answer.decode("latin-1")
+
+
+def _context(cafile: str | None, verify: bool) -> ssl.SSLContext:
+    if not verify:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    return ssl.create_default_context(cafile=cafile)
+
+
+def handshake(
+    address: tuple[str, int], server_name: str, cafile: str | None, timeout: float
+) -> Handshake:
+    """SSLRequest, then a verifying handshake; on failure a second, non-verifying one
+    reads the certificate so that the report can say what is wrong with it.
+
+    Raises OSError (refused, timeout) for the caller to report as a finding.
+    """
+    sock, answer = _ask_for_tls(address, timeout)
+    result = Handshake(answer=answer if answer in ("S", "N") else "")
+    if answer != "S":
+        sock.close()
+        return result
+    try:
+        with _context(cafile, verify=True).wrap_socket(sock, server_hostname=server_name) as tls:
+            result.verified = True
+            _record(result, tls)
+            return result
+    except ssl.SSLCertVerificationError as exc:
+        result.verify_code = exc.verify_code
+        result.verify_message = exc.verify_message
+    sock, answer = _ask_for_tls(address, timeout)
+    with _context(None, verify=False).wrap_socket(sock, server_hostname=server_name) as tls:
+        _record(result, tls)
+    return result
+
+
+def _record(result: Handshake, tls: ssl.SSLSocket) -> None:
+    result.protocol = tls.version()
+    cipher = tls.cipher()
+    result.cipher = cipher[0] if cipher else None
+    der = tls.getpeercert(binary_form=True)
+    if der:
+        result.certificate = parse_certificate(der)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
