@@ -131,15 +131,17 @@ def find_database(c: Clients, identifier: str, databases: list[Database]) -> Dat
     )
 
 
-def _customer_managed(c: Clients, key_id: str | None) -> bool:
+def kms_key(c: Clients, key_id: str | None) -> tuple[str | None, bool]:
+    """The key's ARN (IAM policies match ARNs, not bare key ids) and whether a customer
+    manages it; no key means the default aws/secretsmanager key."""
     if not key_id:
-        return False  # the default key, aws/secretsmanager
+        return None, False
     try:
         with aws_errors(f"describe the KMS key {key_id}"):
             meta = c.kms.describe_key(KeyId=key_id)["KeyMetadata"]
     except Exception:  # unknown here: grant kms:Decrypt, which is harmless if unneeded
-        return True
-    return bool(meta.get("KeyManager") != "AWS")
+        return key_id, True
+    return str(meta.get("Arn") or key_id), bool(meta.get("KeyManager") != "AWS")
 
 
 def secret_info(c: Clients, arn: str, field: str = "--secret-arn") -> SecretInfo:
@@ -152,12 +154,12 @@ def secret_info(c: Clients, arn: str, field: str = "--secret-arn") -> SecretInfo
             hint="List secrets with `aws secretsmanager list-secrets`.",
             field=field,
         ) from None
-    key = meta.get("KmsKeyId")
+    key, customer_managed = kms_key(c, meta.get("KmsKeyId"))
     return SecretInfo(
         arn=meta["ARN"],
         name=meta.get("Name", ""),
         kms_key_id=key,
-        customer_managed_key=_customer_managed(c, key),
+        customer_managed_key=customer_managed,
         stack=_tag(meta.get("Tags"), STACK_TAG),
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,9 +14,10 @@ from typing import Any
 import typer
 
 from proxyctl import validate
+from proxyctl.check.findings import fail
 from proxyctl.cli.prompts import ask_text
 from proxyctl.config import Settings
-from proxyctl.errors import ExitCode, UsageError
+from proxyctl.errors import AwsRefusedError, ExitCode, UsageError
 
 AUTH_MODES = ("iam", "secret", "password")
 _SG = re.compile(r"^sg-[0-9a-f]{8,17}$")
@@ -151,17 +153,30 @@ def run_check(settings: Settings, o: CheckOptions) -> None:
         samples=o.samples,
     )
     findings = phases.run(target)
+    refused = None
     if proxy is not None and not o.skip_aws:
-        from proxyctl.aws.inspect import read_proxy_facts
-        from proxyctl.check.control import control_plane
-
-        facts = read_proxy_facts(c, proxy.name)  # type: ignore[arg-type]
-        findings += control_plane(
-            facts, auth=o.auth, source_sgs=o.source_sgs, source_cidrs=o.source_cidrs, user=user
-        )
+        try:
+            findings += _control_plane(c, proxy.name, o, user)
+        except AwsRefusedError as exc:  # not a finding: exit 4, but keep what was seen
+            findings.append(fail("aws.refused", "aws", exc.message, exc.hint or ""))
+            refused = exc
     report = Report(
         target=f"{user}@{host}:{o.port}" + (f" via {o.via}" if o.via else ""), findings=findings
     )
     emit(report, settings.json)
+    if refused is not None:
+        sys.stderr.write(f"error: {refused.message}\n")
+        raise typer.Exit(ExitCode.AWS_REFUSED)
     if report.failed:
         raise typer.Exit(ExitCode.CHECK_FAILED)
+
+
+def _control_plane(c: Any, name: str, o: CheckOptions, user: str) -> list[Any]:
+    from proxyctl.aws.inspect import read_proxy_facts
+    from proxyctl.check.control import control_plane
+
+    facts = read_proxy_facts(c, name)
+    auth = o.auth or "iam"
+    return control_plane(
+        facts, auth=auth, source_sgs=o.source_sgs, source_cidrs=o.source_cidrs, user=user
+    )

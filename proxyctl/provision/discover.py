@@ -34,8 +34,7 @@ def _secret(c: Clients, spec: Spec, db: Database) -> SecretInfo | None:
     if spec.secret == "managed" and db.managed_secret_arn:
         info = aws.secret_info(c, db.managed_secret_arn, field="--secret")
         if db.managed_secret_kms_key and not info.kms_key_id:
-            info.kms_key_id = db.managed_secret_kms_key
-            info.customer_managed_key = aws._customer_managed(c, db.managed_secret_kms_key)
+            info.kms_key_id, info.customer_managed_key = aws.kms_key(c, db.managed_secret_kms_key)
         return info
     if spec.secret == "existing" and spec.secret_arn:
         info = aws.secret_info(c, spec.secret_arn)
