@@ -7,57 +7,18 @@ reused, so a second run with the same spec plans nothing.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 from proxyctl.errors import UsageError
 from proxyctl.provision import policies
-from proxyctl.provision.model import POSTGRES_PORT, Discovery, IngressRule
+from proxyctl.provision.model import Discovery
+from proxyctl.provision.network import plan_groups
 from proxyctl.provision.spec import Spec
+from proxyctl.provision.steps import Plan, Ref, Step, tags
+
+__all__ = ["Plan", "Ref", "Step", "build_plan", "preflight"]
 
 TARGET_GROUP = "default"
-
-
-@dataclass
-class Ref:
-    """A value that an earlier step of the same run produces (an ARN, a group id)."""
-
-    step: str
-    key: str
-
-
-@dataclass
-class Step:
-    id: str
-    action: str
-    summary: str
-    undo: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Plan:
-    KIND: ClassVar[str] = "plan"
-    proxy: str
-    database: str
-    steps: list[Step]
-    reused: list[str]
-    warnings: list[str]
-
-    def text(self) -> str:
-        lines = [f"Plan for RDS Proxy {self.proxy} in front of {self.database}:"]
-        if not self.steps:
-            lines.append("  nothing to do: everything in the spec already exists.")
-        for number, step in enumerate(self.steps, 1):
-            lines.append(f"  {number:>2}. {step.summary}")
-            lines.append(f"      undo: {step.undo}")
-        lines += [f"  reuse: {item}" for item in self.reused]
-        lines += [f"  warning: {item}" for item in self.warnings]
-        return "\n".join(lines) + "\n"
-
-
-def _tags(spec: Spec) -> list[dict[str, str]]:
-    return [{"Key": k, "Value": v} for k, v in spec.all_tags().items()]
 
 
 def preflight(spec: Spec, found: Discovery) -> None:
@@ -106,7 +67,7 @@ def build_plan(spec: Spec, found: Discovery) -> Plan:
     plan = Plan(spec.name, found.database.label, [], [], [])
     secret_arn = _plan_secret(spec, found, plan)
     role_arn = _plan_role(spec, found, plan, secret_arn)
-    groups = _plan_groups(spec, found, plan)
+    groups = plan_groups(spec, found, plan)
     _plan_proxy(spec, found, plan, secret_arn, role_arn, groups)
     return plan
 
@@ -134,7 +95,7 @@ def _plan_secret(spec: Spec, found: Discovery, plan: Plan) -> str | Ref:
                 "Name": policies.secret_name(spec),
                 "Description": f"RDS Proxy {spec.name}: credentials of {spec.db_user}",
                 "SecretFields": value,  # the password joins these at apply time only
-                "Tags": _tags(spec),
+                "Tags": tags(spec),
             },
         )
     )
@@ -170,7 +131,7 @@ def _plan_role(spec: Spec, found: Discovery, plan: Plan, secret_arn: str | Ref) 
                     "RoleName": name,
                     "AssumeRolePolicyDocument": json.dumps(policies.trust_policy()),
                     "Description": f"Lets RDS Proxy {spec.name} read its secrets",
-                    "Tags": _tags(spec),
+                    "Tags": tags(spec),
                 },
             )
         )
@@ -200,107 +161,6 @@ def _plan_role(spec: Spec, found: Discovery, plan: Plan, secret_arn: str | Ref) 
 
 def _policies_mention(documents: dict[str, Any], arn: str | Ref) -> bool:
     return isinstance(arn, str) and any(arn in json.dumps(doc) for doc in documents.values())
-
-
-def _permission(
-    source_group: str | Ref | None = None,
-    cidr: str | None = None,
-    note: str = "",
-    port: int = POSTGRES_PORT,
-) -> dict[str, Any]:
-    """TCP to PORT from a group or a CIDR (the proxy listens on 5432; databases may not)."""
-    perm: dict[str, Any] = {"IpProtocol": "tcp", "FromPort": port, "ToPort": port}
-    if source_group is not None:
-        perm["UserIdGroupPairs"] = [{"GroupId": source_group, "Description": note}]
-    if cidr is not None:
-        perm["IpRanges"] = [{"CidrIp": cidr, "Description": note}]
-    return perm
-
-
-def _allowed(
-    rules: list[IngressRule], group: str, source: str | None = None, cidr: str | None = None
-) -> bool:
-    """Whether GROUP already lets SOURCE (a group) or CIDR in."""
-    if source is not None:
-        return any(r.group_id == group and r.source_group == source for r in rules)
-    return any(r.group_id == group and r.cidr == cidr for r in rules)
-
-
-def _plan_groups(spec: Spec, found: Discovery, plan: Plan) -> list[str | Ref]:
-    """The proxy's security groups, and rules on both sides for port 5432."""
-    note = policies.rule_description(spec)
-    if spec.security_groups:
-        plan.reused += [f"security group {g}" for g in spec.security_groups]
-        proxy_groups: list[str | Ref] = list(spec.security_groups)
-    elif found.proxy_group:
-        plan.reused.append(f"security group {found.proxy_group}")
-        proxy_groups = [found.proxy_group]
-    else:
-        plan.steps.append(
-            Step(
-                "proxy-group",
-                "create_security_group",
-                f"create security group {policies.group_name(spec)} in {found.database.vpc_id}",
-                "delete the security group",
-                {
-                    "GroupName": policies.group_name(spec),
-                    "Description": f"RDS Proxy {spec.name} (proxyctl)",
-                    "VpcId": found.database.vpc_id,
-                    "TagSpecifications": [{"ResourceType": "security-group", "Tags": _tags(spec)}],
-                },
-            )
-        )
-        proxy_groups = [Ref("proxy-group", "GroupId")]
-    if not spec.security_groups:
-        _plan_client_rules(spec, found, plan, proxy_groups[0], note)
-    for db_group in found.database.security_groups:
-        for source in proxy_groups:
-            rules = [r for r in found.rules if r.port == found.database.port]
-            if isinstance(source, str) and _allowed(rules, db_group, source=source):
-                continue
-            shown = source if isinstance(source, str) else "the proxy's group"
-            plan.steps.append(
-                Step(
-                    f"db-rule-{db_group}",
-                    "authorize_ingress",
-                    f"allow {found.database.port} on the database's group {db_group} from {shown}",
-                    "revoke that rule",
-                    {
-                        "GroupId": db_group,
-                        "IpPermissions": [
-                            _permission(source_group=source, note=note, port=found.database.port)
-                        ],
-                    },
-                )
-            )
-    return proxy_groups
-
-
-def _plan_client_rules(
-    spec: Spec, found: Discovery, plan: Plan, group: str | Ref, note: str
-) -> None:
-    existing = found.rules if isinstance(group, str) else []
-    perms, shown = [], []
-    for sg in spec.allow_sg:
-        if not (isinstance(group, str) and _allowed(existing, group, source=sg)):
-            perms.append(_permission(source_group=sg, note=note))
-            shown.append(sg)
-    for cidr in spec.allow_cidr:
-        if not (isinstance(group, str) and _allowed(existing, group, cidr=cidr)):
-            perms.append(_permission(cidr=cidr, note=note))
-            shown.append(cidr)
-    if perms:
-        plan.steps.append(
-            Step(
-                "proxy-rules",
-                "authorize_ingress",
-                f"allow 5432 on the proxy's group from {', '.join(shown)}",
-                "revoke those rules",
-                {"GroupId": group, "IpPermissions": perms},
-            )
-        )
-    elif not spec.allow_sg and not spec.allow_cidr:
-        plan.warnings.append("no --allow-sg or --allow-cidr: no client can reach the proxy yet.")
 
 
 def _pool(spec: Spec) -> dict[str, Any]:
@@ -350,7 +210,7 @@ def _plan_proxy(
                     "RequireTLS": spec.require_tls,
                     "IdleClientTimeout": spec.idle_client_timeout,
                     "DebugLogging": spec.debug_logging,
-                    "Tags": _tags(spec),
+                    "Tags": tags(spec),
                 },
             )
         )

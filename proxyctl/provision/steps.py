@@ -1,0 +1,50 @@
+"""The pieces of a plan: steps, the values they pass on, and the plan itself (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from proxyctl.provision.spec import Spec
+
+
+@dataclass
+class Ref:
+    """A value that an earlier step of the same run produces (an ARN, a group id)."""
+
+    step: str
+    key: str
+
+
+@dataclass
+class Step:
+    id: str
+    action: str
+    summary: str
+    undo: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Plan:
+    KIND: ClassVar[str] = "plan"
+    proxy: str
+    database: str
+    steps: list[Step]
+    reused: list[str]
+    warnings: list[str]
+
+    def text(self) -> str:
+        lines = [f"Plan for RDS Proxy {self.proxy} in front of {self.database}:"]
+        if not self.steps:
+            lines.append("  nothing to do: everything in the spec already exists.")
+        for number, step in enumerate(self.steps, 1):
+            lines.append(f"  {number:>2}. {step.summary}")
+            lines.append(f"      undo: {step.undo}")
+        lines += [f"  reuse: {item}" for item in self.reused]
+        lines += [f"  warning: {item}" for item in self.warnings]
+        return "\n".join(lines) + "\n"
+
+
+def tags(spec: Spec) -> list[dict[str, str]]:
+    return [{"Key": k, "Value": v} for k, v in spec.all_tags().items()]
