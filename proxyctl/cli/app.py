@@ -201,10 +201,11 @@ def load_settings(
 
 
 def _register() -> None:
-    from proxyctl.cli import check, config_cmd, destroy, grant, init, token
+    from proxyctl.cli import check, config_cmd, destroy, failover, grant, init, token
 
     app.command("init")(init.init)
     app.command("check")(check.check)
+    app.command("failover-test")(failover.failover_test)
     app.command("destroy")(destroy.destroy)
     app.command("grant")(grant.grant)
     app.add_typer(token.app, name="token")

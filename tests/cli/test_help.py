@@ -52,6 +52,32 @@ JSON_RUNS: dict[tuple[str, ...], list[str]] = {
     ("init",): ["init", "--dry-run"],
     # Nothing listens on port 1: a failed check (exit 6) is still one document.
     ("check",): ["check", "--host", "127.0.0.1", "--port", "1", "--user", "app"],
+    # A short drill observing a healthy server (the PostgreSQL fixture fills in {port}, {ca}).
+    ("failover-test",): [
+        "failover-test",
+        "--host",
+        "localhost",
+        "--port",
+        "{port}",
+        "--ca-bundle",
+        "{ca}",
+        "--user",
+        "app",
+        "--database",
+        "app",
+        "--auth",
+        "password",
+        "--no-direct",
+        "--trigger",
+        "none",
+        "--interval",
+        "0.1",
+        "--baseline",
+        "0.3",
+        "--settle",
+        "0.3",
+        "--yes",
+    ],
 }
 EXIT_CODES = {("check",): 6}
 # Runs that read AWS get the moto server, seeded by the function named here.
@@ -73,7 +99,11 @@ def test_json_output_is_one_document(
     if path in AWS_SEEDS:
         AWS_SEEDS[path](request.getfixturevalue("aws"))
     token = cli("token", "--host", SAMPLE_HOST, "--user", "app").stdout
-    run = cli("--output", "json", *JSON_RUNS[path], input=token)
+    args = JSON_RUNS[path]
+    if path == ("failover-test",):
+        server = request.getfixturevalue("pg_tls")
+        args = [a.format(port=server.port, ca=server.ca_file) for a in args]
+    run = cli("--output", "json", *args, input=token, env={"PGPASSWORD": "app-password"})
     assert run.exit_code == EXIT_CODES.get(path, 0), run.stderr
     doc = json.loads(run.stdout)  # one document, nothing else on stdout
     assert isinstance(doc, dict) and doc["schema_version"] == 1 and doc["kind"]

@@ -1,0 +1,222 @@
+"""`proxyctl failover-test`: a failover drill, proxy against direct, as a gate."""
+
+# No `from __future__ import annotations`: Typer reads these annotations at start-up.
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from proxyctl.config import Settings
+
+PROBES = "Probes"
+TRIGGER = "Trigger"
+END = "End and report"
+
+
+def failover_test(
+    ctx: typer.Context,
+    proxy: Annotated[
+        str | None,
+        typer.Option(
+            metavar="NAME", help="Probe this proxy (its endpoint and cluster are looked up)."
+        ),
+    ] = None,
+    host: Annotated[
+        str | None,
+        typer.Option(metavar="HOST", help="Probe this endpoint instead of a named proxy."),
+    ] = None,
+    port: Annotated[
+        int, typer.Option(min=1, max=65535, metavar="PORT", help="The endpoint's port.")
+    ] = 5432,
+    user: Annotated[
+        str | None, typer.Option(metavar="USER", help="Database user the probes sign in as.")
+    ] = None,
+    database: Annotated[
+        str, typer.Option(metavar="DB", help="Database the probes connect to.")
+    ] = "postgres",
+    auth: Annotated[
+        str,
+        typer.Option(
+            metavar="MODE",
+            help="iam (tokens from one cache), secret (the proxy's secret for --user) "
+            "or password (PGPASSWORD).",
+        ),
+    ] = "iam",
+    ca_bundle: Annotated[
+        str | None,
+        typer.Option(
+            metavar="PATH",
+            help="CA certificates for verify-full (default: the store that fits each endpoint).",
+        ),
+    ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option(metavar="ID", help="The Aurora cluster (default: the proxy's target)."),
+    ] = None,
+    no_direct: Annotated[
+        bool,
+        typer.Option(
+            "--no-direct",
+            help="Do not probe the cluster's writer endpoint.",
+            rich_help_panel=PROBES,
+        ),
+    ] = False,
+    endpoint: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="LABEL=HOST[:PORT]",
+            help="Probe another endpoint too, e.g. a reader (repeatable).",
+            rich_help_panel=PROBES,
+        ),
+    ] = None,
+    interval: Annotated[
+        float,
+        typer.Option(
+            min=0.02,
+            metavar="SECONDS",
+            help="A probe starts every this often, on a fixed schedule.",
+            rich_help_panel=PROBES,
+        ),
+    ] = 0.2,
+    probe_timeout: Annotated[
+        float,
+        typer.Option(
+            min=0.1, metavar="SECONDS", help="Bound on each probe.", rich_help_panel=PROBES
+        ),
+    ] = 2.0,
+    mode: Annotated[
+        str,
+        typer.Option(
+            metavar="MODE",
+            help="reconnect (a connection per probe) or persistent (one, reopened on failure).",
+            rich_help_panel=PROBES,
+        ),
+    ] = "reconnect",
+    write: Annotated[
+        bool,
+        typer.Option(
+            "--write",
+            help="Also insert into a heartbeat table: measure when writes are accepted again.",
+            rich_help_panel=PROBES,
+        ),
+    ] = False,
+    heartbeat_table: Annotated[
+        str,
+        typer.Option(
+            metavar="NAME",
+            help="The heartbeat table for --write (created when missing).",
+            rich_help_panel=PROBES,
+        ),
+    ] = "proxyctl_heartbeat",
+    trigger: Annotated[
+        str,
+        typer.Option(
+            metavar="KIND",
+            help="aws (FailoverDBCluster), none (observe one started elsewhere) or command.",
+            rich_help_panel=TRIGGER,
+        ),
+    ] = "aws",
+    trigger_command: Annotated[
+        str | None,
+        typer.Option(
+            metavar="CMD",
+            help="With --trigger command: run this (through the shell) once.",
+            rich_help_panel=TRIGGER,
+        ),
+    ] = None,
+    target_instance: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ID",
+            help="With --trigger aws: the instance to promote.",
+            rich_help_panel=TRIGGER,
+        ),
+    ] = None,
+    baseline: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            metavar="SECONDS",
+            help="Healthy probing before the trigger.",
+            rich_help_panel=TRIGGER,
+        ),
+    ] = 5.0,
+    settle: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            metavar="SECONDS",
+            help="End once every endpoint has been healthy this long after the failover.",
+            rich_help_panel=END,
+        ),
+    ] = 10.0,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            min=1,
+            metavar="SECONDS",
+            help="End at the latest after this (the report says so).",
+            rich_help_panel=END,
+        ),
+    ] = 300.0,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="Write a report: .json (every sample), .md or .html.",
+            rich_help_panel=END,
+        ),
+    ] = None,
+    max_downtime: Annotated[
+        float | None,
+        typer.Option(
+            min=0,
+            metavar="SECONDS",
+            help="Exit 6 when the proxy endpoint was down longer.",
+            rich_help_panel=END,
+        ),
+    ] = None,
+    max_downtime_direct: Annotated[
+        float | None,
+        typer.Option(
+            min=0,
+            metavar="SECONDS",
+            help="Exit 6 when the direct endpoint was down longer.",
+            rich_help_panel=END,
+        ),
+    ] = None,
+    skip_preflight: Annotated[
+        bool, typer.Option("--skip-preflight", help="Skip the checks before the drill.")
+    ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Start without asking (as the global --yes).")
+    ] = False,
+) -> None:
+    """Run a failover drill and measure each endpoint's downtime, proxy against direct.
+
+    Probes the proxy and the cluster's writer endpoint side by side on a fixed
+    schedule, triggers one failover after a healthy baseline, watches the writer
+    change, and ends when every endpoint has settled (or at --timeout). The
+    trigger fires at most once: never on retry, never on Ctrl-C. Ctrl-C writes
+    the partial report and exits 130; --max-downtime makes the drill a gate.
+
+    \b
+    Examples:
+      proxyctl failover-test --proxy orders --user app --report drill.html
+      proxyctl failover-test --proxy orders --user app --max-downtime 10 --yes
+      proxyctl failover-test --host db.test --no-direct --auth password --user app \\
+        --trigger command --trigger-command 'pg_ctl promote -D /srv/standby' --yes
+    """
+    from proxyctl.cli.failover_run import FailoverOptions, run_failover
+
+    settings: Settings = ctx.obj
+    settings.yes = settings.yes or yes
+    options = FailoverOptions(
+        **{
+            k: v
+            for k, v in locals().items()
+            if k not in ("ctx", "settings", "yes", "FailoverOptions", "run_failover")
+        }
+    )
+    run_failover(settings, options)

@@ -1,0 +1,1 @@
+"""Failover drill: probes, triggers, timeline analysis (pure) and reports."""

@@ -1,0 +1,58 @@
+"""The drill in one sentence: "proxy: 3.4 s unavailable, direct: 27.9 s: the proxy
+cut downtime by 88%", with what did not recover and how the drill ended."""
+
+from __future__ import annotations
+
+from proxyctl.drill.samples import EndpointKind, EventKind
+from proxyctl.drill.timeline import Analysis, EndpointAnalysis, fmt_seconds
+
+
+def _phrase(found: EndpointAnalysis) -> str:
+    if found.downtime is None:
+        return "no failed probe"
+    if not found.recovered:
+        return f"not recovered after {fmt_seconds(found.downtime)}"
+    return fmt_seconds(found.downtime)
+
+
+def _comparison(proxy: EndpointAnalysis, direct: EndpointAnalysis) -> str:
+    if direct.downtime is None:
+        return (
+            "no downtime was measured"
+            if proxy.downtime is None
+            else "the proxy did not cut downtime"
+        )
+    if not proxy.recovered:
+        return "neither recovered" if not direct.recovered else "the proxy did not recover"
+    ours = proxy.downtime or 0.0
+    if ours >= direct.downtime:
+        return "the proxy did not cut downtime"
+    cut = round(100 * (direct.downtime - ours) / direct.downtime)
+    if ours > 0:
+        cut = min(cut, 99)  # never claim 100% while the proxy had failures
+    return f"the proxy cut downtime by {'' if direct.recovered else 'at least '}{cut}%"
+
+
+def summarize(analysis: Analysis) -> str:
+    """One sentence: "proxy: 3.4 s unavailable, direct: 27.9 s: the proxy cut downtime
+    by 88%", with how the drill ended when it did not settle."""
+    if not analysis.endpoints:
+        return "no probes were recorded"
+    parts, unit_said = [], False
+    for found in analysis.endpoints:
+        phrase = _phrase(found)
+        if found.downtime is not None and found.recovered and not unit_said:
+            phrase, unit_said = phrase + " unavailable", True
+        parts.append(f"{found.endpoint}: {phrase}")
+    sentence = ", ".join(parts)
+    proxy = analysis.first_of(EndpointKind.PROXY)
+    direct = analysis.first_of(EndpointKind.DIRECT)
+    if proxy and direct:
+        sentence += ": " + _comparison(proxy, direct)
+    elif proxy:
+        sentence += " (no direct endpoint to compare)"
+    if analysis.end_reason is EventKind.TIMEOUT:
+        sentence += f"; the drill timed out after {fmt_seconds(analysis.ended_at)}"
+    elif analysis.end_reason is EventKind.INTERRUPTED:
+        sentence += f"; interrupted after {fmt_seconds(analysis.ended_at)}, figures are partial"
+    return sentence
