@@ -24,11 +24,19 @@ has_pg_server() {
     return 1
 }
 
+# PgBouncer, found as tests/standby.py finds it: PATH, or Debian's /usr/sbin (not on a
+# user's PATH).
+has_pgbouncer() {
+    command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ]
+}
+
 # System packages: bash (the env-format tests run it), postgresql (its server binaries
-# and the postgres user that runs them when the tests run as root).
+# and the postgres user that runs them when the tests run as root), pgbouncer (the
+# stand-in proxy of the promotion drill test, tests/drill/test_promotion.py).
 need_apt=()
 command -v bash >/dev/null || need_apt+=(bash)
 has_pg_server || need_apt+=(postgresql)
+has_pgbouncer || need_apt+=(pgbouncer)
 if [ ${#need_apt[@]} -gt 0 ]; then
     if [ "$(id -u)" -eq 0 ]; then
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"

@@ -66,7 +66,17 @@ def failover_test(
         list[str] | None,
         typer.Option(
             metavar="LABEL=HOST[:PORT]",
-            help="Probe another endpoint too, e.g. a reader (repeatable).",
+            help="Probe another endpoint too, e.g. a reader: read-only probes, never "
+            "written to (repeatable).",
+            rich_help_panel=PROBES,
+        ),
+    ] = None,
+    writer_endpoint: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="LABEL=HOST[:PORT]",
+            help="Probe another name that should reach the writer, e.g. a custom DNS name: "
+            "landing on a read-only server counts as down there (repeatable).",
             rich_help_panel=PROBES,
         ),
     ] = None,

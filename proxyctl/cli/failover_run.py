@@ -33,6 +33,7 @@ class FailoverOptions:
     cluster: str | None = None
     no_direct: bool = False
     endpoint: list[str] | None = None
+    writer_endpoint: list[str] | None = None
     interval: float = 0.2
     probe_timeout: float = 2.0
     mode: str = "reconnect"
@@ -96,7 +97,7 @@ def check_options(o: FailoverOptions) -> None:
         check_report_path(o.report)
     if o.ca_bundle is not None and not Path(o.ca_bundle).is_file():
         raise UsageError(f"--ca-bundle: no file at {o.ca_bundle}.", field="--ca-bundle")
-    labels = [parse_endpoint(e)[0] for e in o.endpoint or []]
+    labels = [parse_endpoint(e)[0] for e in (o.endpoint or []) + (o.writer_endpoint or [])]
     if len(set(labels)) != len(labels) or {"proxy", "direct"} & set(labels):
         raise UsageError(
             "--endpoint: labels must be unique and not proxy or direct.", field="--endpoint"
@@ -133,11 +134,12 @@ def locate(settings: Settings, o: FailoverOptions) -> Where:
                 "direct", EndpointKind.DIRECT, cluster["Endpoint"], int(cluster.get("Port") or 5432)
             )
         )
-    for text in o.endpoint or []:
-        label, extra_host, extra_port = parse_endpoint(text)
-        endpoints.append(
-            Endpoint(label, EndpointKind.EXTRA, extra_host, extra_port, expects_writer=False)
-        )
+    for texts, writer in ((o.endpoint, False), (o.writer_endpoint, True)):
+        for text in texts or []:
+            label, extra_host, extra_port = parse_endpoint(text)
+            endpoints.append(
+                Endpoint(label, EndpointKind.EXTRA, extra_host, extra_port, expects_writer=writer)
+            )
     return Where(endpoints, cluster, c, proxy_name)
 
 
@@ -323,7 +325,8 @@ def _drill(settings: Settings, o: FailoverOptions, where: Where, make_endpoint: 
                 interval=o.interval,
                 probe_timeout=o.probe_timeout,
                 mode="persistent" if o.mode == "persistent" else "reconnect",
-                write=o.write,
+                # a reader refuses writes from the start: only writer endpoints are written to
+                write=o.write and e.expects_writer,
                 heartbeat_table=o.heartbeat_table,
                 origin=t0,
             )
