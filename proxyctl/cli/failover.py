@@ -223,10 +223,31 @@ def failover_test(
     settings: Settings = ctx.obj
     settings.yes = settings.yes or yes
     options = FailoverOptions(
-        **{
-            k: v
-            for k, v in locals().items()
-            if k not in ("ctx", "settings", "yes", "FailoverOptions", "run_failover")
-        }
+        proxy=proxy,
+        host=host,
+        port=port,
+        user=user,
+        database=database,
+        auth=auth,
+        ca_bundle=ca_bundle,
+        cluster=cluster,
+        no_direct=no_direct,
+        endpoint=endpoint,
+        writer_endpoint=writer_endpoint,
+        interval=interval,
+        probe_timeout=probe_timeout,
+        mode=mode,
+        write=write,
+        heartbeat_table=heartbeat_table,
+        trigger=trigger,
+        trigger_command=trigger_command,
+        target_instance=target_instance,
+        baseline=baseline,
+        settle=settle,
+        timeout=timeout,
+        report=report,
+        max_downtime=max_downtime,
+        max_downtime_direct=max_downtime_direct,
+        skip_preflight=skip_preflight,
     )
     run_failover(settings, options)
