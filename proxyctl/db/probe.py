@@ -68,7 +68,7 @@ _RULES = [
     (_E.AUTH, r"RDS supports only IAM|user name is missing|no pg_hba\.conf entry"),
     # A connection cut mid-way (also under TLS: "SSL SYSCALL error") is not a TLS problem.
     (_E.OTHER, r"closed (?:the connection )?unexpectedly|EOF detected|SSL SYSCALL|broken pipe"),
-    (_E.OTHER, r"connection reset|connection is (?:closed|lost)"),
+    (_E.OTHER, r"unexpected eof|connection reset|connection is (?:closed|lost)"),
     (_E.TLS, r"SSL|TLS|certificate|sslrootcert"),
 ]
 _MESSAGES = [(error_class, re.compile(pattern, re.I)) for error_class, pattern in _RULES]
@@ -163,7 +163,7 @@ class _Attempt:
 class Prober:
     """Probes one endpoint until `stop()`; each sample goes to `sink`, in completion order
     (not `seq` order). `sink` is called from the prober's threads with its lock held, one
-    call at a time, so it must be quick: `queue.Queue.put` or `list.append` will do.
+    call at a time, so it must be quick and not raise: `queue.Queue.put` or `list.append`.
 
     `mode` "reconnect" opens a connection per probe (DNS included); "persistent" reuses one,
     which is closed after any failed probe and opened again by the next. `write` also inserts
@@ -205,7 +205,8 @@ class Prober:
         self._t0 = 0.0
 
     def start(self, at: float | None = None) -> None:
-        """Schedule probe 0 at monotonic time `at` (now by default), then every interval."""
+        """Schedule probe 0 at monotonic time `at` (now by default), then every interval.
+        Probers of one drill share an `at` a moment ahead (50 ms), once all have threads."""
         name = f"probe-{self.endpoint.label}"
         for i in range(self.workers):
             self._spawn(self._work, f"{name}-{i}")
@@ -217,6 +218,8 @@ class Prober:
     def stop(self) -> None:
         """Stop scheduling; returns once every started probe has its sample (the deadline
         bounds that by `probe_timeout`). Workers still stuck connecting end on their own."""
+        if not self._threads:
+            return
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
@@ -226,13 +229,6 @@ class Prober:
         if self._conn_lock.acquire(blocking=False):
             self._close_persistent()
             self._conn_lock.release()
-
-    def __enter__(self) -> Prober:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
@@ -277,9 +273,11 @@ class Prober:
             if attempt.fd is not None:
                 _shutdown(attempt.fd)
                 attempt.fd = None
-            timeout = ProbeError(_E.TIMEOUT, f"no answer within {self.probe_timeout:g} s")
-            self._sink(self._sample(attempt, now, timeout))
+            self._sink(self._sample(attempt, now, self._timeout()))
         return bool(expired)
+
+    def _timeout(self) -> ProbeError:
+        return ProbeError(_E.TIMEOUT, f"no answer within {self.probe_timeout:g} s")
 
     def _sample(self, a: _Attempt, end: float | None, error: BaseException | None) -> ProbeSample:
         origin = self._origin or 0.0
@@ -342,20 +340,22 @@ class Prober:
 
     def _probe_persistent(self, attempt: _Attempt) -> None:
         if not self._conn_lock.acquire(timeout=max(0.0, attempt.deadline - time.monotonic())):
-            raise ProbeError(_E.TIMEOUT, "the connection is still busy with an earlier probe")
+            raise self._timeout()  # the connection stayed busy with an earlier probe
         try:
             if self._conn is None:
                 self._conn = self._connect(attempt)
             try:
                 self._query(self._conn, attempt)
+            except ProbeError:
+                raise  # cut off before it used the connection, which is still good
             except BaseException:
                 self._arm(attempt, None)
                 self._close_persistent()  # reconnect on failure: the next probe opens one
                 raise
+        finally:
             self._arm(attempt, None)
             if self._stopping:
                 self._close_persistent()
-        finally:
             self._conn_lock.release()
 
     def _close_persistent(self) -> None:
@@ -367,20 +367,20 @@ class Prober:
         """Let the deadline shut down `conn`'s socket (None: no longer)."""
         with self._cond:
             if conn is not None and attempt.done:
-                raise ProbeError(_E.TIMEOUT, "deadline passed")
+                raise self._timeout()
             attempt.fd = None if conn is None else conn.pgconn.socket
 
     def _connect(self, attempt: _Attempt) -> Connection[Any]:
         import psycopg
         from psycopg.conninfo import make_conninfo
 
-        if attempt.done:
-            raise ProbeError(_E.TIMEOUT, "deadline passed before connecting")
         ep = self.endpoint
         try:
             password = ep.password()
         except Exception as exc:
             raise ProbeError(_E.AUTH, f"no password or token for {ep.user}: {exc}") from exc
+        if attempt.done:  # cut off while waiting for the password or the connection
+            raise self._timeout()
         params = {
             "host": ep.host,
             "hostaddr": ep.hostaddr,

@@ -21,6 +21,9 @@ from proxyctl.drill.timeline import Analysis, analyze, settled
 from proxyctl.drill.trigger import Trigger
 
 
+START_LEAD = 0.05
+
+
 class View(Protocol):
     """Shows the drill as it goes: a live view on a terminal, plain lines elsewhere."""
 
@@ -95,7 +98,9 @@ def baseline_healthy(
 
 
 def run_drill(drill: Drill, view: View) -> Outcome:
-    state = _State(drill, view, drill.clock())
+    # All probers share one schedule that starts a moment ahead, so that none is late
+    # while the others' threads start.
+    state = _State(drill, view, drill.clock() + START_LEAD)
     expects = {e.label: e.expects_writer for e in drill.settings.endpoints}
 
     def sink(sample: ProbeSample) -> None:
