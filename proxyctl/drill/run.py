@@ -20,7 +20,6 @@ from proxyctl.drill.samples import (
 from proxyctl.drill.timeline import Analysis, analyze, settled
 from proxyctl.drill.trigger import Trigger
 
-
 START_LEAD = 0.05
 
 
