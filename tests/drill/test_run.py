@@ -196,3 +196,46 @@ def test_one_instance_cluster_is_refused(cli: Cli, aws: str, pg_tls: pg.PgServer
 def test_bad_flags(cli: Cli, args: list[str], names: str) -> None:
     run = cli("failover-test", "--host", "localhost", "--user", "app", "--no-direct", *args)
     assert run.exit_code == 2 and names in run.stderr
+
+
+def test_preflight_refuses_an_endpoint_that_does_not_answer(cli: Cli, tmp_path: Path) -> None:
+    port = pg.free_port()
+    run = cli(
+        "failover-test",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--user",
+        "app",
+        "--auth",
+        "password",
+        "--no-direct",
+        "--trigger",
+        "command",
+        "--trigger-command",
+        f"touch {tmp_path / 'fired'}",
+        "--probe-timeout",
+        "1",
+        "--yes",
+        env={"PGPASSWORD": pg.APP_PASSWORD},
+    )
+    assert run.exit_code == 5
+    assert f"preflight: proxy (127.0.0.1:{port}) does not answer a probe: refused" in run.stderr
+    assert not (tmp_path / "fired").exists()  # nothing was triggered
+
+
+def test_without_yes_and_without_a_terminal_nothing_is_triggered(
+    cli: Cli, pg_tls: pg.PgServer, tmp_path: Path
+) -> None:
+    args = [a for a in drill_args(pg_tls) if a != "--yes"]
+    run = cli(
+        *args,
+        "--trigger",
+        "command",
+        "--trigger-command",
+        f"touch {tmp_path / 'fired'}",
+        env={"PGPASSWORD": pg.APP_PASSWORD},
+    )
+    assert run.exit_code == 2 and "pass --yes" in run.stderr
+    assert not (tmp_path / "fired").exists()
