@@ -1,4 +1,4 @@
-"""Prompts that every have a flag: with prompts off, a missing answer names the flag."""
+"""Prompts that each have a flag: with prompts off, a missing answer names the flag."""
 
 from __future__ import annotations
 
@@ -6,6 +6,19 @@ from collections.abc import Callable
 
 from proxyctl.config import Settings
 from proxyctl.errors import ProxyctlError, UsageError
+
+
+def inline_check(check: Callable[[str], object]) -> Callable[[str], bool | str]:
+    """A questionary validator from a check that raises: the error's message shows inline."""
+
+    def run(answer: str) -> bool | str:
+        try:
+            check(answer)
+        except ProxyctlError as exc:
+            return exc.message
+        return True
+
+    return run
 
 
 def ask_text(settings: Settings, flag: str, question: str, check: Callable[[str], object]) -> str:
@@ -19,12 +32,5 @@ def ask_text(settings: Settings, flag: str, question: str, check: Callable[[str]
         )
     import questionary
 
-    def valid(answer: str) -> bool | str:
-        try:
-            check(answer)
-        except ProxyctlError as exc:
-            return exc.message
-        return True
-
-    answer = questionary.text(question, validate=valid).unsafe_ask()
+    answer = questionary.text(question, validate=inline_check(check)).unsafe_ask()
     return str(answer)

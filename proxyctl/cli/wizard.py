@@ -12,8 +12,9 @@ from dataclasses import dataclass, fields
 from typing import Any, Protocol
 
 from proxyctl import validate
+from proxyctl.cli.prompts import inline_check
 from proxyctl.config import Settings
-from proxyctl.errors import NotFoundError, ProxyctlError, UsageError
+from proxyctl.errors import NotFoundError, UsageError
 from proxyctl.provision.model import Database
 from proxyctl.provision.spec import Spec
 
@@ -30,17 +31,6 @@ class Asker(Protocol):
     def password(self, flag: str, question: str) -> str: ...
 
 
-def _valid(check: Check) -> Callable[[str], bool | str]:
-    def run(answer: str) -> bool | str:
-        try:
-            check(answer)
-        except ProxyctlError as exc:
-            return exc.message
-        return True
-
-    return run
-
-
 class Prompter:
     """Questions on the terminal (questionary); Ctrl-C raises KeyboardInterrupt."""
 
@@ -53,7 +43,9 @@ class Prompter:
     def text(self, flag: str, question: str, default: str, check: Check) -> str:
         import questionary
 
-        return str(questionary.text(question, default=default, validate=_valid(check)).unsafe_ask())
+        return str(
+            questionary.text(question, default=default, validate=inline_check(check)).unsafe_ask()
+        )
 
     def confirm(self, flag: str, question: str, default: bool) -> bool:
         import questionary
@@ -63,7 +55,7 @@ class Prompter:
     def password(self, flag: str, question: str) -> str:
         import questionary
 
-        first = questionary.password(question, validate=_valid(_not_empty)).unsafe_ask()
+        first = questionary.password(question, validate=inline_check(_not_empty)).unsafe_ask()
         again = questionary.password("Repeat it:").unsafe_ask()
         if first != again:
             raise UsageError(f"{flag}: the two passwords differ.", field=flag)
