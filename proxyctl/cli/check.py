@@ -5,6 +5,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from proxyctl.cli.options import CaBundle, DatabaseName, DatabaseUser, Port
+
 if TYPE_CHECKING:
     from proxyctl.config import Settings
 
@@ -22,15 +24,9 @@ def check(
     host: Annotated[
         str | None, typer.Option(metavar="HOST", help="Endpoint host name (data plane only).")
     ] = None,
-    port: Annotated[
-        int, typer.Option(min=1, max=65535, metavar="PORT", help="Endpoint port.")
-    ] = 5432,
-    user: Annotated[
-        str | None, typer.Option(metavar="USER", help="Database user to sign in as.")
-    ] = None,
-    database: Annotated[
-        str, typer.Option(metavar="DB", help="Database to connect to.")
-    ] = "postgres",
+    port: Port = 5432,
+    user: DatabaseUser = None,
+    database: DatabaseName = "postgres",
     auth: Annotated[
         str | None,
         typer.Option(
@@ -47,14 +43,7 @@ def check(
             "the real host name.",
         ),
     ] = None,
-    ca_bundle: Annotated[
-        str | None,
-        typer.Option(
-            metavar="PATH",
-            help="CA certificates to verify the server with "
-            "(default: the right store for the endpoint).",
-        ),
-    ] = None,
+    ca_bundle: CaBundle = None,
     connect_timeout: Annotated[
         float, typer.Option(min=0.1, metavar="SECONDS", help="Bound on each connection step.")
     ] = 5.0,

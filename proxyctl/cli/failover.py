@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from proxyctl.cli.options import CaBundle, DatabaseName, DatabaseUser, Port
+
 if TYPE_CHECKING:
     from proxyctl.config import Settings
 
@@ -26,15 +28,9 @@ def failover_test(
         str | None,
         typer.Option(metavar="HOST", help="Probe this endpoint instead of a named proxy."),
     ] = None,
-    port: Annotated[
-        int, typer.Option(min=1, max=65535, metavar="PORT", help="The endpoint's port.")
-    ] = 5432,
-    user: Annotated[
-        str | None, typer.Option(metavar="USER", help="Database user the probes sign in as.")
-    ] = None,
-    database: Annotated[
-        str, typer.Option(metavar="DB", help="Database the probes connect to.")
-    ] = "postgres",
+    port: Port = 5432,
+    user: DatabaseUser = None,
+    database: DatabaseName = "postgres",
     auth: Annotated[
         str,
         typer.Option(
@@ -43,13 +39,7 @@ def failover_test(
             "or password (PGPASSWORD).",
         ),
     ] = "iam",
-    ca_bundle: Annotated[
-        str | None,
-        typer.Option(
-            metavar="PATH",
-            help="CA certificates for verify-full (default: the store that fits each endpoint).",
-        ),
-    ] = None,
+    ca_bundle: CaBundle = None,
     cluster: Annotated[
         str | None,
         typer.Option(metavar="ID", help="The Aurora cluster (default: the proxy's target)."),
