@@ -188,7 +188,7 @@ def start_server(
         not_after = datetime.now(UTC) - timedelta(days=1)
     bindir = bindir or find_bindir()
     port = free_port()
-    base_dir, owned = _make_base_dir(tmp, f"pg-{port}")
+    base_dir, owned = make_base_dir(tmp, f"pg-{port}")
     server = PgServer(
         host=HOST,
         port=port,
@@ -343,11 +343,11 @@ def _has_server(bindir: Path) -> bool:
     return (bindir / "initdb").is_file() and (bindir / "pg_ctl").is_file()
 
 
-def _is_root() -> bool:
+def is_root() -> bool:
     return os.geteuid() == 0
 
 
-def _postgres_ids() -> tuple[int, int]:
+def postgres_ids() -> tuple[int, int]:
     try:
         entry = pwd.getpwnam("postgres")
     except KeyError:
@@ -358,23 +358,23 @@ def _postgres_ids() -> tuple[int, int]:
     return entry.pw_uid, entry.pw_gid
 
 
-def _make_base_dir(tmp: Path, name: str) -> tuple[Path, bool]:
+def make_base_dir(tmp: Path, name: str) -> tuple[Path, bool]:
     """A directory the server may own: `tmp/name`, or a new one in /tmp if that cannot be."""
     path = tmp.resolve() / name
     fits = len(str(path)) + _SOCKET_NAME_ROOM <= _SUN_PATH_MAX
-    if fits and (not _is_root() or _reachable_by_postgres(tmp.resolve())):
-        _make_dir(path)
+    if fits and (not is_root() or _reachable_by_postgres(tmp.resolve())):
+        make_dir(path)
         return path, False
     path = Path(tempfile.mkdtemp(prefix="proxyctl-pg-"))
-    if _is_root():
-        os.chown(path, *_postgres_ids())
+    if is_root():
+        os.chown(path, *postgres_ids())
     return path, True
 
 
 def _reachable_by_postgres(path: Path) -> bool:
     if not path.is_dir():
         return False
-    uid = _postgres_ids()[0]
+    uid = postgres_ids()[0]
     for part in (path, *path.parents):
         st = part.stat()
         if not (st.st_mode & 0o001 or (st.st_uid == uid and st.st_mode & 0o100)):
@@ -382,8 +382,8 @@ def _reachable_by_postgres(path: Path) -> bool:
     return True
 
 
-def _make_dir(path: Path) -> None:
-    if _is_root():
+def make_dir(path: Path) -> None:
+    if is_root():
         subprocess.run(
             ["install", "-d", "-o", "postgres", "-g", "postgres", "-m", "700", str(path)],
             check=True,
@@ -392,13 +392,13 @@ def _make_dir(path: Path) -> None:
         path.mkdir(mode=0o700, parents=True)
 
 
-def _write_file(path: Path, data: bytes, mode: int) -> None:
+def write_file(path: Path, data: bytes, mode: int) -> None:
     """Write a file the server reads: owned by postgres when root, with `mode`."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     with os.fdopen(fd, "wb") as f:
         os.fchmod(f.fileno(), mode)
-        if _is_root():
-            os.fchown(f.fileno(), *_postgres_ids())
+        if is_root():
+            os.fchown(f.fileno(), *postgres_ids())
         f.write(data)
 
 
@@ -411,15 +411,15 @@ def _issue(ca: trustme.CA, names: tuple[str, ...], not_after: datetime | None) -
 
 def _write_server_cert(base_dir: Path, cert: trustme.LeafCert) -> None:
     chain = b"".join(blob.bytes() for blob in cert.cert_chain_pems)
-    _write_file(base_dir / "server.crt", chain, 0o644)
-    _write_file(base_dir / "server.key", cert.private_key_pem.bytes(), 0o600)
+    write_file(base_dir / "server.crt", chain, 0o644)
+    write_file(base_dir / "server.key", cert.private_key_pem.bytes(), 0o600)
 
 
 def _initdb(server: PgServer) -> None:
     pwfile = server.base_dir / "pwfile"
-    _write_file(pwfile, server.superuser_password.encode() + b"\n", 0o600)
+    write_file(pwfile, server.superuser_password.encode() + b"\n", 0o600)
     try:
-        _run_as_postgres(
+        run_as_postgres(
             server,
             [
                 str(server.bindir / "initdb"),
@@ -430,7 +430,7 @@ def _initdb(server: PgServer) -> None:
         )
     finally:
         pwfile.unlink()
-    _make_dir(server.base_dir / "sock")
+    make_dir(server.base_dir / "sock")
 
 
 def _configure(server: PgServer, tls: bool) -> None:
@@ -457,11 +457,11 @@ def _configure(server: PgServer, tls: bool) -> None:
 
 
 def _pg_ctl(server: PgServer, *args: str) -> None:
-    _run_as_postgres(server, [str(server.bindir / "pg_ctl"), *args, "-D", str(server.data_dir)])
+    run_as_postgres(server, [str(server.bindir / "pg_ctl"), *args, "-D", str(server.data_dir)])
 
 
-def _run_as_postgres(server: PgServer, cmd: list[str]) -> None:
-    if _is_root():
+def run_as_postgres(server: PgServer, cmd: list[str]) -> None:
+    if is_root():
         cmd = ["runuser", "-u", "postgres", "--", *cmd]
     # PG* variables (PGPORT, PGDATA...) from the caller's shell must not steer these servers.
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}

@@ -187,7 +187,7 @@ def allow_replication(primary: pg.PgServer) -> None:
 def start_standby(primary: pg.PgServer, tmp: Path) -> pg.PgServer:
     """A streaming standby of `primary` on its own port, serving the same certificate."""
     port = pg.free_port()
-    base_dir, owned = pg._make_base_dir(tmp, f"standby-{port}")
+    base_dir, owned = pg.make_base_dir(tmp, f"standby-{port}")
     standby = pg.PgServer(
         host=pg.HOST,
         port=port,
@@ -201,12 +201,12 @@ def start_standby(primary: pg.PgServer, tmp: Path) -> pg.PgServer:
     )
     try:
         passfile = base_dir / "pgpass"  # for pg_basebackup, then for streaming (-R keeps it)
-        pg._write_file(passfile, f"*:*:*:*:{primary.superuser_password}\n".encode(), 0o600)
+        pg.write_file(passfile, f"*:*:*:*:{primary.superuser_password}\n".encode(), 0o600)
         source = (
             f"host={pg.HOST} port={primary.port} user={primary.superuser} "
             f"sslmode=verify-ca sslrootcert={primary.ca_file} passfile={passfile}"
         )
-        pg._run_as_postgres(
+        pg.run_as_postgres(
             standby,
             [
                 str(primary.bindir / "pg_basebackup"),
@@ -214,9 +214,9 @@ def start_standby(primary: pg.PgServer, tmp: Path) -> pg.PgServer:
                 *("-R", "-X", "stream", "-c", "fast", "--no-sync"),
             ],
         )
-        pg._make_dir(base_dir / "sock")
+        pg.make_dir(base_dir / "sock")
         for name, mode in (("server.crt", 0o644), ("server.key", 0o600)):
-            pg._write_file(base_dir / name, (primary.base_dir / name).read_bytes(), mode)
+            pg.write_file(base_dir / name, (primary.base_dir / name).read_bytes(), mode)
         settings = {
             "port": str(port),
             "unix_socket_directories": str(base_dir / "sock"),
@@ -260,18 +260,18 @@ def start_pgbouncer(primary: pg.PgServer, tmp: Path, pgbouncer: Path) -> PgBounc
     if primary.ca is None or primary.ca_file is None:
         raise RuntimeError("PgBouncer's client TLS needs the primary's CA: start it with TLS")
     port = pg.free_port()
-    base_dir, owned = pg._make_base_dir(tmp, f"bouncer-{port}")
+    base_dir, owned = pg.make_base_dir(tmp, f"bouncer-{port}")
     bouncer = PgBouncer(port, base_dir, secrets.token_urlsafe(16), owns_base_dir=owned)
     try:
-        pg._make_dir(bouncer.socket_dir)
+        pg.make_dir(bouncer.socket_dir)
         cert = primary.ca.issue_cert("localhost")
         chain = b"".join(blob.bytes() for blob in cert.cert_chain_pems)
-        pg._write_file(base_dir / "bouncer.crt", chain, 0o644)
-        pg._write_file(base_dir / "bouncer.key", cert.private_key_pem.bytes(), 0o600)
-        pg._write_file(base_dir / "ca.pem", primary.ca_file.read_bytes(), 0o644)
+        pg.write_file(base_dir / "bouncer.crt", chain, 0o644)
+        pg.write_file(base_dir / "bouncer.key", cert.private_key_pem.bytes(), 0o600)
+        pg.write_file(base_dir / "ca.pem", primary.ca_file.read_bytes(), 0o644)
         users = f'"{pg.APP_USER}" "{pg.APP_PASSWORD}"\n"{ADMIN_USER}" "{bouncer.admin_password}"\n'
-        pg._write_file(base_dir / "userlist.txt", users.encode(), 0o600)
-        pg._write_file(bouncer.databases_file, databases_section(primary).encode(), 0o644)
+        pg.write_file(base_dir / "userlist.txt", users.encode(), 0o600)
+        pg.write_file(bouncer.databases_file, databases_section(primary).encode(), 0o644)
         settings = {
             "listen_addr": pg.HOST,
             "listen_port": str(port),
@@ -296,7 +296,7 @@ def start_pgbouncer(primary: pg.PgServer, tmp: Path, pgbouncer: Path) -> PgBounc
         }
         ini = f"%include {bouncer.databases_file}\n\n[pgbouncer]\n"
         ini += "".join(f"{key} = {value}\n" for key, value in settings.items())
-        pg._write_file(base_dir / "pgbouncer.ini", ini.encode(), 0o644)
+        pg.write_file(base_dir / "pgbouncer.ini", ini.encode(), 0o644)
         bouncer.process = _spawn_as_postgres([str(pgbouncer), str(base_dir / "pgbouncer.ini")])
         _wait_listening(bouncer, find_psql(primary.bindir))
     except BaseException:
@@ -307,7 +307,7 @@ def start_pgbouncer(primary: pg.PgServer, tmp: Path, pgbouncer: Path) -> PgBounc
 
 def _spawn_as_postgres(cmd: list[str]) -> subprocess.Popen[bytes]:
     """Start CMD in the background, as `postgres` when root: its pid is CMD's own."""
-    uid, gid = pg._postgres_ids() if pg._is_root() else (None, None)
+    uid, gid = pg.postgres_ids() if pg.is_root() else (None, None)
     return subprocess.Popen(
         cmd,
         env=_clean_env(),
@@ -359,7 +359,7 @@ def promotion_command(cluster: Cluster, marks: Path, hold: float = 0.0) -> str:
     psql = str(cluster.psql)
     promote = [str(standby.bindir / "pg_ctl"), "promote", "-w", "-t", "30"]
     promote += ["-D", str(standby.data_dir)]
-    if pg._is_root():
+    if pg.is_root():
         promote = ["runuser", "-u", "postgres", "--", *promote]
     read_only = [
         psql,
