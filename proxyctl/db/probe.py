@@ -21,7 +21,6 @@ import contextlib
 import math
 import os
 import queue
-import re
 import socket
 import threading
 import time
@@ -30,14 +29,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from proxyctl.drill.samples import (
-    ErrorClass,
-    Outcome,
-    ProbeSample,
-    class_for_sqlstate,
-    short_message,
-)
-from proxyctl.tokens import TOKEN_LIFETIME_SECONDS
+from proxyctl.db.classify import ProbeError, classify
+from proxyctl.db.tokencache import TokenCache
+from proxyctl.drill.samples import ErrorClass, Outcome, ProbeSample
+
+__all__ = ["Endpoint", "ProbeError", "Prober", "TokenCache", "classify"]
 
 if TYPE_CHECKING:
     from psycopg import Connection
@@ -47,88 +43,6 @@ Mode = Literal["reconnect", "persistent"]
 QUERY = "select host(inet_server_addr()), pg_is_in_recovery()"
 HEARTBEAT_TABLE = "proxyctl_heartbeat"
 APPLICATION_NAME = "proxyctl-drill"
-# 57P02 (crash of another server process) and 57P03 (starting up, shutting down, in
-# recovery) count as admin_shutdown: like 57P01, the server is going through a restart.
-# The SQLSTATE stays in the sample, so a report can tell them apart.
-_RESTART_SQLSTATES = ("57P02", "57P03")
-_E = ErrorClass
-# The first match wins. Errors while connecting carry no SQLSTATE: only the message.
-_RULES = [
-    (_E.TIMEOUT, r"timeout expired|timed[ -]out|statement timeout"),
-    (_E.REFUSED, r"connection refused"),
-    (_E.DNS, r"failed to resolve host|could not translate host name|name or service not known"),
-    (_E.DNS, r"temporary failure in name resolution|nodename nor servname|no address assoc"),
-    (_E.ADMIN_SHUTDOWN, r"terminating connection due to administrator command"),
-    (_E.ADMIN_SHUTDOWN, r"the database system is (?:shutting down|starting up|in recovery|not)"),
-    (_E.ADMIN_SHUTDOWN, r"crash of another server process"),
-    (_E.READ_ONLY, r"read-only transaction"),
-    (_E.TLS, r"requires TLS|only with SSL|server does not support SSL"),
-    (_E.TLS, r"no pg_hba\.conf entry .*no encryption"),  # the server takes TLS only
-    (_E.AUTH, r"authentication failed|password that was provided|no credentials for the role"),
-    (_E.AUTH, r"RDS supports only IAM|user name is missing|no pg_hba\.conf entry"),
-    # A connection cut mid-way (also under TLS: "SSL SYSCALL error") is not a TLS problem.
-    (_E.OTHER, r"closed (?:the connection )?unexpectedly|EOF detected|SSL SYSCALL|broken pipe"),
-    (_E.OTHER, r"unexpected eof|connection reset|connection is (?:closed|lost)"),
-    (_E.TLS, r"SSL|TLS|certificate|sslrootcert"),
-]
-_MESSAGES = [(error_class, re.compile(pattern, re.I)) for error_class, pattern in _RULES]
-
-
-class ProbeError(Exception):
-    """A failure the prober itself decides: its deadline, no password, a skipped probe."""
-
-    def __init__(self, error_class: ErrorClass, message: str) -> None:
-        super().__init__(message)
-        self.error_class = error_class
-
-
-def classify(exc: BaseException) -> tuple[ErrorClass, str | None, str]:
-    """The class, SQLSTATE and one-line message of a probe's exception (pure)."""
-    text = str(exc).replace("connection failed: ", "", 1)
-    message = short_message(" ".join(text.split("\n", 1)[0].split())) or type(exc).__name__
-    if isinstance(exc, ProbeError):
-        return exc.error_class, None, message
-    sqlstate = getattr(exc, "sqlstate", None)
-    by_code = class_for_sqlstate(sqlstate)
-    if by_code is None and sqlstate in _RESTART_SQLSTATES:
-        by_code = _E.ADMIN_SHUTDOWN
-    if by_code is not None:
-        return by_code, sqlstate, message
-    if isinstance(exc, TimeoutError):
-        return _E.TIMEOUT, sqlstate, message
-    for error_class, pattern in _MESSAGES:
-        if pattern.search(text):
-            return error_class, sqlstate, message
-    return _E.OTHER, sqlstate, message
-
-
-class TokenCache:
-    """One password or IAM token for every prober, made anew after `refresh_after` (a
-    fraction) of its lifetime, so that no connection is attempted with an expiring one."""
-
-    def __init__(
-        self,
-        make_token: Callable[[], str],
-        lifetime: float = TOKEN_LIFETIME_SECONDS,
-        refresh_after: float = 0.8,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        if not 0 < refresh_after <= 1:
-            raise ValueError("refresh_after is a fraction of the lifetime, in (0, 1]")
-        self._make = make_token
-        self._max_age = lifetime * refresh_after
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._token: str | None = None
-        self._made = 0.0
-
-    def __call__(self) -> str:
-        with self._lock:  # one refresh at a time; the others wait for its token
-            now = self._clock()
-            if self._token is None or now - self._made >= self._max_age:
-                self._token = self._make()
-                self._made = now  # taken before signing: the token ages from then at the latest
-            return self._token
 
 
 @dataclass(frozen=True)
@@ -258,7 +172,7 @@ class Prober:
         if self._idle == 0:
             attempt.started, attempt.wall = now, datetime.now(UTC)
             skipped = f"skipped: all {self.workers} probe workers still busy with earlier probes"
-            self._sink(self._sample(attempt, None, ProbeError(_E.TIMEOUT, skipped)))
+            self._sink(self._sample(attempt, None, ProbeError(ErrorClass.TIMEOUT, skipped)))
             return
         self._idle -= 1
         self._inflight.append(attempt)
@@ -277,7 +191,7 @@ class Prober:
         return bool(expired)
 
     def _timeout(self) -> ProbeError:
-        return ProbeError(_E.TIMEOUT, f"no answer within {self.probe_timeout:g} s")
+        return ProbeError(ErrorClass.TIMEOUT, f"no answer within {self.probe_timeout:g} s")
 
     def _sample(self, a: _Attempt, end: float | None, error: BaseException | None) -> ProbeSample:
         origin = self._origin or 0.0
@@ -378,7 +292,7 @@ class Prober:
         try:
             password = ep.password()
         except Exception as exc:
-            raise ProbeError(_E.AUTH, f"no password or token for {ep.user}: {exc}") from exc
+            raise ProbeError(ErrorClass.AUTH, f"no password or token for {ep.user}: {exc}") from exc
         if attempt.done:  # cut off while waiting for the password or the connection
             raise self._timeout()
         params = {
