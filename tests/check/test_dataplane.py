@@ -251,3 +251,25 @@ def test_via_verifies_the_real_host_name(cli: Cli, pg_tls: pg.PgServer) -> None:
 def test_bad_flags_exit_2(cli: Cli, args: list[str], names: str) -> None:
     run = cli("check", "--host", "localhost", "--user", "app", *args)
     assert run.exit_code == 2 and names in run.stderr
+
+
+def test_debug_logs_never_show_the_password(cli: Cli, pg_tls: pg.PgServer) -> None:
+    run = cli(
+        "--debug",
+        "check",
+        "--host",
+        "localhost",
+        "--port",
+        str(pg_tls.port),
+        "--user",
+        "app",
+        "--database",
+        "app",
+        "--auth",
+        "password",
+        "--ca-bundle",
+        str(pg_tls.ca_file),
+        env={"PGPASSWORD": pg.APP_PASSWORD},
+    )
+    assert run.exit_code == 0, run.stderr
+    assert pg.APP_PASSWORD not in run.stdout + run.stderr
