@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from proxyctl.aws.clients import Clients
-from proxyctl.aws.errors import aws_errors
+from proxyctl.aws.errors import aws_code, aws_errors
 from proxyctl.errors import ConnectionProblem, NotFoundError, ProxyctlError
 from proxyctl.provision.health import BAD_PROXY_STATES, TargetHealth, summary, targets_from_api
 
@@ -109,11 +109,6 @@ def modify_pool(c: Clients, p: dict[str, Any], ctx: RunContext) -> tuple[dict[st
     return {}, ("modify_pool_back", {**p, "ConnectionPoolConfig": before})
 
 
-def _code(exc: BaseException) -> str:
-    cause = exc.__cause__
-    return str(getattr(cause, "response", {}).get("Error", {}).get("Code", ""))
-
-
 def register_targets(c: Clients, p: dict[str, Any], ctx: RunContext) -> tuple[dict[str, Any], Undo]:
     """Register, retrying with backoff while the database is creating or configuring."""
     deadline, delay = ctx.clock() + ctx.timeout, ctx.poll
@@ -123,9 +118,9 @@ def register_targets(c: Clients, p: dict[str, Any], ctx: RunContext) -> tuple[di
                 c.rds.register_db_proxy_targets(**p)
             return {}, ("deregister_targets", p)
         except ProxyctlError as exc:
-            if _code(exc) not in BUSY_CODES or ctx.clock() + delay > deadline:
+            if aws_code(exc) not in BUSY_CODES or ctx.clock() + delay > deadline:
                 raise
-            ctx.report(f"the database is busy ({_code(exc)}); retrying in {delay:.0f} s")
+            ctx.report(f"the database is busy ({aws_code(exc)}); retrying in {delay:.0f} s")
             ctx.sleep(delay)
             delay = min(delay * 2, 60.0)
 

@@ -27,10 +27,6 @@ def _tag(tags: list[dict[str, str]] | None, key: str) -> str | None:
     return next((t["Value"] for t in tags or [] if t.get("Key") == key), None)
 
 
-def _code(exc: Exception) -> str:
-    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
-
-
 def _subnet_group(c: Clients, name: str | None) -> tuple[str, list[Subnet]]:
     if not name:
         return "", []

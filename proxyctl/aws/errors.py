@@ -104,6 +104,13 @@ def _translate(exc: Exception, action: str) -> ProxyctlError | None:
     return None
 
 
+def aws_code(exc: BaseException) -> str:
+    """The AWS error code (InvalidDBClusterStateFault...) behind an error that aws_errors
+    raised, for callers that retry on some codes; "" when there is none."""
+    cause = exc.__cause__
+    return str(getattr(cause, "response", {}).get("Error", {}).get("Code", ""))
+
+
 @contextmanager
 def aws_errors(action: str) -> Iterator[None]:
     """Turn botocore failures inside the block into ProxyctlErrors.

@@ -8,7 +8,7 @@ from typing import Any
 from proxyctl.aws import actions
 from proxyctl.aws.clients import Clients
 from proxyctl.aws.discovery import STACK_TAG
-from proxyctl.aws.errors import aws_errors
+from proxyctl.aws.errors import aws_code, aws_errors
 from proxyctl.errors import AwsRefusedError, NotFoundError, ProxyctlError
 from proxyctl.provision.destroy import (
     FoundGroup,
@@ -195,10 +195,6 @@ def delete_proxy(c: Clients, p: dict[str, Any], ctx: RunContext) -> None:
     actions.wait_proxy_gone(c, params, ctx)  # an earlier destroy asked already: only wait
 
 
-def _code(exc: BaseException) -> str:
-    return str(getattr(exc.__cause__, "response", {}).get("Error", {}).get("Code", ""))
-
-
 def delete_security_group(c: Clients, p: dict[str, Any], ctx: RunContext) -> None:
     """Delete, retrying while the deleted proxy's network interfaces still hold the group."""
     start, delay = ctx.clock(), ctx.poll
@@ -208,7 +204,7 @@ def delete_security_group(c: Clients, p: dict[str, Any], ctx: RunContext) -> Non
                 c.ec2.delete_security_group(**p)
             return
         except ProxyctlError as exc:
-            if _code(exc) != "DependencyViolation":
+            if aws_code(exc) != "DependencyViolation":
                 raise
             if ctx.clock() - start + delay > ctx.timeout:
                 raise AwsRefusedError(exc.message, hint=_in_use_hint(p["GroupId"])) from exc
