@@ -99,6 +99,16 @@ def proxy_name(value: str, field: str = "--proxy") -> str:
     return value
 
 
+AUTH_MODES = ("iam", "secret", "password")
+
+
+def auth_mode(value: str, field: str = "--auth") -> str:
+    """How a client signs in: an IAM token, the proxy's secret, or a password."""
+    if value not in AUTH_MODES:
+        raise UsageError(f"{field}: {value!r} is not one of {', '.join(AUTH_MODES)}.", field=field)
+    return value
+
+
 def endpoint_url(value: str, field: str = "--endpoint-url") -> str:
     parts = urlsplit(value)
     try:

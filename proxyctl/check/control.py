@@ -15,9 +15,9 @@ from proxyctl.check.facts import ProxyFacts
 from proxyctl.check.findings import Finding, fail, ok, skip, warn
 from proxyctl.check.network import network
 from proxyctl.provision.health import HINTS
+from proxyctl.validate import AUTH_MODES
 
 PHASE = "aws"
-AUTH_MODES = ("iam", "secret", "password")
 WAIT_STATES = {"creating", "modifying", "reactivating"}
 STATUS_HINTS = {
     "creating": "The proxy is being created: wait a few minutes and check again.",

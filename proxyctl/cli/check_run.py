@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import typer
 
 from proxyctl import validate
 from proxyctl.check.findings import fail
+from proxyctl.cli.connection import check_target, env_password, iam_token, secret_password
 from proxyctl.cli.prompts import ask_text
 from proxyctl.config import Settings
 from proxyctl.errors import AwsRefusedError, ExitCode, UsageError
 
-AUTH_MODES = ("iam", "secret", "password")
 _SG = re.compile(r"^sg-[0-9a-f]{8,17}$")
 
 
@@ -53,18 +51,7 @@ def parse_via(text: str) -> tuple[str, int]:
 
 def check_options(o: CheckOptions) -> None:
     """Everything that needs no network, refused with the flag named."""
-    if (o.proxy is None) == (o.host is None):
-        raise UsageError("give --proxy NAME or --host HOST (one of them).", field="--proxy")
-    if o.proxy is not None:
-        validate.proxy_name(o.proxy)
-    if o.host is not None:
-        validate.host(o.host)
-    if o.auth is not None and o.auth not in AUTH_MODES:
-        raise UsageError(
-            f"--auth: {o.auth!r} is not one of {', '.join(AUTH_MODES)}.", field="--auth"
-        )
-    if o.ca_bundle is not None and not Path(o.ca_bundle).is_file():
-        raise UsageError(f"--ca-bundle: no file at {o.ca_bundle}.", field="--ca-bundle")
+    check_target(o.proxy, o.host, o.auth, o.ca_bundle)
     for sg in o.source_sgs:
         if not _SG.match(sg):
             raise UsageError(
@@ -82,38 +69,12 @@ def check_options(o: CheckOptions) -> None:
 def _password_source(
     settings: Settings, o: CheckOptions, user: str, host: str, proxy: Any, c: Any
 ) -> Callable[[], str]:
-    auth = o.auth
-    if auth == "secret":
-        if proxy is None:
-            raise UsageError(
-                "--auth secret reads the proxy's secret: give --proxy.", field="--auth"
-            )
-        from proxyctl.aws.secrets import password_for
-
-        return lambda: password_for(c, proxy.secret_arns, user)
-    if auth == "password":
-        return lambda: _typed_password(settings, user)
-
-    def token() -> str:
-        from proxyctl.aws.signing import issue_token
-
-        region = c.region if c is not None else None
-        made, _ = issue_token(
-            settings.named_profile, settings.region, host, o.port, user, o.database, region
-        )
-        return made.token
-
-    return token
-
-
-def _typed_password(settings: Settings, user: str) -> str:
-    if os.environ.get("PGPASSWORD"):
-        return os.environ["PGPASSWORD"]
-    if settings.no_input:
-        raise UsageError("--auth password: set PGPASSWORD (prompts are off).", field="PGPASSWORD")
-    import questionary
-
-    return str(questionary.password(f"Password of {user}:").unsafe_ask())
+    if o.auth == "secret":
+        return lambda: secret_password(c, proxy, user)
+    if o.auth == "password":
+        return lambda: env_password(settings, user)
+    region = c.region if c is not None else None
+    return lambda: iam_token(settings, host, o.port, user, o.database, region)
 
 
 def run_check(settings: Settings, o: CheckOptions) -> None:

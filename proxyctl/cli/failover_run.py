@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -12,12 +11,12 @@ from typing import Any, ClassVar
 import typer
 
 from proxyctl import validate
+from proxyctl.cli.connection import check_target, env_password, iam_token, secret_password
 from proxyctl.cli.prompts import ask_text
 from proxyctl.config import Settings
 from proxyctl.drill.samples import DrillSettings, Endpoint, EndpointKind
 from proxyctl.errors import ConnectionProblem, ExitCode, ProxyctlError, UsageError
 
-AUTH_MODES = ("iam", "secret", "password")
 MODES = ("reconnect", "persistent")
 
 
@@ -80,10 +79,8 @@ def check_options(o: FailoverOptions) -> None:
     from proxyctl.drill.report import check_report_path
     from proxyctl.drill.trigger import TRIGGERS
 
-    if (o.proxy is None) == (o.host is None):
-        raise UsageError("give --proxy NAME or --host HOST (one of them).", field="--proxy")
+    check_target(o.proxy, o.host, o.auth, o.ca_bundle)
     for flag, value, allowed in (
-        ("--auth", o.auth, AUTH_MODES),
         ("--mode", o.mode, MODES),
         ("--trigger", o.trigger, TRIGGERS),
     ):
@@ -95,8 +92,6 @@ def check_options(o: FailoverOptions) -> None:
         )
     if o.report is not None:
         check_report_path(o.report)
-    if o.ca_bundle is not None and not Path(o.ca_bundle).is_file():
-        raise UsageError(f"--ca-bundle: no file at {o.ca_bundle}.", field="--ca-bundle")
     labels = [parse_endpoint(e)[0] for e in (o.endpoint or []) + (o.writer_endpoint or [])]
     if len(set(labels)) != len(labels) or {"proxy", "direct"} & set(labels):
         raise UsageError(
@@ -111,12 +106,16 @@ class Where:
     endpoints: list[Endpoint]
     cluster: dict[str, Any] | None
     clients: Any
-    proxy_name: str | None
+    proxy: Any  # proxies.ProxySummary, when --proxy named one
+
+    @property
+    def proxy_name(self) -> str | None:
+        return self.proxy.name if self.proxy is not None else None
 
 
 def locate(settings: Settings, o: FailoverOptions) -> Where:
     c = None
-    host, proxy_name = o.host, None
+    host, proxy = o.host, None
     if o.proxy is not None or o.cluster is not None or o.trigger == "aws":
         from proxyctl.aws.clients import Clients
 
@@ -124,9 +123,9 @@ def locate(settings: Settings, o: FailoverOptions) -> Where:
     if o.proxy is not None:
         from proxyctl.aws import proxies
 
-        found = proxies.describe_proxy(c.rds, o.proxy, c.region)  # type: ignore[union-attr]
-        host, proxy_name = found.endpoint, found.name
-    cluster = _cluster(c, o, proxy_name)
+        proxy = proxies.describe_proxy(c.rds, o.proxy, c.region)  # type: ignore[union-attr]
+        host = proxy.endpoint
+    cluster = _cluster(c, o, proxy.name if proxy is not None else None)
     endpoints = [Endpoint("proxy", EndpointKind.PROXY, str(host), o.port)]
     if cluster is not None and not o.no_direct:
         endpoints.append(
@@ -140,7 +139,7 @@ def locate(settings: Settings, o: FailoverOptions) -> Where:
             endpoints.append(
                 Endpoint(label, EndpointKind.EXTRA, extra_host, extra_port, expects_writer=writer)
             )
-    return Where(endpoints, cluster, c, proxy_name)
+    return Where(endpoints, cluster, c, proxy)
 
 
 def _cluster(c: Any, o: FailoverOptions, proxy_name: str | None) -> dict[str, Any] | None:
@@ -204,39 +203,19 @@ def first_sample(endpoint: Any, timeout: float) -> Any:
 
 
 def _password(settings: Settings, o: FailoverOptions, user: str, where: Where) -> Any:
+    """For each endpoint (host, port), where its probes' password comes from."""
     if o.auth == "password":
-        if not os.environ.get("PGPASSWORD"):
-            raise UsageError("--auth password reads PGPASSWORD: set it.", field="PGPASSWORD")
-        password = os.environ["PGPASSWORD"]
+        password = env_password(settings, user)
         return lambda host, port: lambda: password
     if o.auth == "secret":
-        if where.proxy_name is None:
-            raise UsageError(
-                "--auth secret reads the proxy's secret: give --proxy.", field="--auth"
-            )
-        from proxyctl.aws import proxies
-        from proxyctl.aws.secrets import password_for
-
-        arns = proxies.describe_proxy(
-            where.clients.rds, where.proxy_name, where.clients.region
-        ).secret_arns
-        secret = password_for(where.clients, arns, user)
+        secret = secret_password(where.clients, where.proxy, user)
         return lambda host, port: lambda: secret
-    from proxyctl.aws.signing import issue_token
     from proxyctl.db.probe import TokenCache
 
     region = where.clients.region if where.clients is not None else None
-
-    def tokens(host: str, port: int) -> Any:
-        return TokenCache(
-            lambda: (
-                issue_token(
-                    settings.named_profile, settings.region, host, port, user, o.database, region
-                )[0].token
-            )
-        )
-
-    return tokens
+    return lambda host, port: TokenCache(
+        lambda: iam_token(settings, host, port, user, o.database, region)
+    )
 
 
 def run_failover(settings: Settings, o: FailoverOptions) -> None:
