@@ -72,7 +72,7 @@ def destroy(
     sys.stderr.write(plan.text())
     if not (yes or settings.yes):
         confirm(settings, name)
-    emit(_run(c, plan, float(wait_timeout)), settings.json)
+    emit(_run(c, plan, float(wait_timeout), quiet=settings.json), settings.json)
 
 
 def confirm(settings: "Settings", name: str) -> None:
@@ -96,15 +96,18 @@ def confirm(settings: "Settings", name: str) -> None:
         )
 
 
-def _run(c: "Clients", plan: "DestroyPlan", timeout: float) -> "DestroyResult":
+def _run(c: "Clients", plan: "DestroyPlan", timeout: float, quiet: bool) -> "DestroyResult":
     from proxyctl.aws.teardown import RunContext, run_step
+    from proxyctl.cli.progress import Progress
     from proxyctl.provision.destroy import DestroyStep, execute
 
-    def report(message: str) -> None:
-        sys.stderr.write(f"      {message}\n")
+    progress = Progress(quiet=quiet)
 
     def started(number: int, total: int, step: DestroyStep) -> None:
-        sys.stderr.write(f"[{number}/{total}] {step.summary}\n")
+        progress.step(number, total, step.summary)
 
-    ctx = RunContext(timeout=timeout, report=report)
-    return execute(plan, lambda action, params: run_step(c, action, params, ctx), started)
+    ctx = RunContext(timeout=timeout, report=progress.report)
+    try:
+        return execute(plan, lambda action, params: run_step(c, action, params, ctx), started)
+    finally:
+        progress.close()

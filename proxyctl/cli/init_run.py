@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from proxyctl.cli.progress import Progress
 from proxyctl.cli.wizard import Asker, Given, choose_database, fill_spec, make_asker
 from proxyctl.config import Settings
 from proxyctl.errors import UsageError
@@ -76,38 +77,6 @@ def precheck(flags: dict[str, Any]) -> dict[str, Any]:
     probe["database"] = "placeholder"
     Spec(**probe).check()
     return flags
-
-
-class Progress:
-    """Step lines on stderr; a spinner with elapsed time and state on a terminal."""
-
-    def __init__(self, quiet: bool) -> None:
-        self.tty = sys.stderr.isatty() and not quiet
-        self.last = ""
-        self.status: Any = None
-
-    def step(self, number: int, total: int, summary: str) -> None:
-        self.close()
-        sys.stderr.write(f"[{number}/{total}] {summary}\n")
-
-    def report(self, message: str) -> None:
-        if self.tty:
-            if self.status is None:
-                from rich.console import Console
-
-                self.status = Console(stderr=True).status(message)
-                self.status.start()
-            self.status.update(message)
-            return
-        state = message.split(": ", 1)[-1]
-        if state != self.last:
-            sys.stderr.write(message + "\n")
-            self.last = state
-
-    def close(self) -> None:
-        if self.status is not None:
-            self.status.stop()
-            self.status = None
 
 
 def run_init(settings: Settings, flags: dict[str, Any], options: InitOptions) -> None:
