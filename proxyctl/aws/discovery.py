@@ -23,8 +23,18 @@ from proxyctl.provision.policies import trusts_rds
 STACK_TAG = "proxyctl:stack"
 
 
-def _tag(tags: list[dict[str, str]] | None, key: str) -> str | None:
-    return next((t["Value"] for t in tags or [] if t.get("Key") == key), None)
+def stack_of(tags: list[dict[str, str]] | None) -> str | None:
+    """The proxyctl:stack tag's value: which init run made the resource, if any."""
+    return next((t["Value"] for t in tags or [] if t.get("Key") == STACK_TAG), None)
+
+
+def describe_secret(c: Clients, secret_id: str) -> dict[str, Any] | None:
+    """DescribeSecret by ARN or name; None when there is no such secret."""
+    try:
+        with aws_errors(f"describe the secret {secret_id}"):
+            return dict(c.secrets.describe_secret(SecretId=secret_id))
+    except NotFoundError:
+        return None
 
 
 def _subnet_group(c: Clients, name: str | None) -> tuple[str, list[Subnet]]:
@@ -141,22 +151,20 @@ def kms_key(c: Clients, key_id: str | None) -> tuple[str | None, bool]:
 
 
 def secret_info(c: Clients, arn: str, field: str = "--secret-arn") -> SecretInfo:
-    try:
-        with aws_errors(f"describe the secret {arn}"):
-            meta = c.secrets.describe_secret(SecretId=arn)
-    except NotFoundError:
+    meta = describe_secret(c, arn)
+    if meta is None:
         raise NotFoundError(
             f"{field}: no secret {arn!r} in {c.region}.",
             hint="List secrets with `aws secretsmanager list-secrets`.",
             field=field,
-        ) from None
+        )
     key, customer_managed = kms_key(c, meta.get("KmsKeyId"))
     return SecretInfo(
         arn=meta["ARN"],
         name=meta.get("Name", ""),
         kms_key_id=key,
         customer_managed_key=customer_managed,
-        stack=_tag(meta.get("Tags"), STACK_TAG),
+        stack=stack_of(meta.get("Tags")),
     )
 
 
@@ -185,10 +193,8 @@ def check_secret_value(c: Clients, arn: str, field: str = "--secret-arn") -> Non
 
 def secret_arn_by_name(c: Clients, name: str) -> str | None:
     """The ARN of the secret called NAME, or None; refuses one scheduled for deletion."""
-    try:
-        with aws_errors(f"describe the secret {name}"):
-            meta = c.secrets.describe_secret(SecretId=name)
-    except NotFoundError:
+    meta = describe_secret(c, name)
+    if meta is None:
         return None
     if meta.get("DeletedDate"):
         raise UsageError(
@@ -222,7 +228,7 @@ def role_info(c: Clients, name: str) -> RoleInfo | None:
         arn=role["Arn"],
         name=role["RoleName"],
         trusts_rds=trusts_rds(_document(role.get("AssumeRolePolicyDocument", {}))),
-        stack=_tag(role.get("Tags"), STACK_TAG),
+        stack=stack_of(role.get("Tags")),
         policies=policies,
     )
 
@@ -277,7 +283,7 @@ def proxy_info(c: Clients, name: str) -> ProxyInfo | None:
         arn=arn,
         endpoint=item.get("Endpoint", ""),
         status=item.get("Status", ""),
-        stack=_tag(tags, STACK_TAG),
+        stack=stack_of(tags),
         subnets=list(item.get("VpcSubnetIds", [])),
         security_groups=list(item.get("VpcSecurityGroupIds", [])),
         pool=dict(pool),

@@ -7,7 +7,7 @@ from typing import Any
 
 from proxyctl.aws import actions
 from proxyctl.aws.clients import Clients
-from proxyctl.aws.discovery import STACK_TAG
+from proxyctl.aws.discovery import STACK_TAG, describe_secret, stack_of
 from proxyctl.aws.errors import aws_code, aws_errors
 from proxyctl.errors import AwsRefusedError, NotFoundError, ProxyctlError
 from proxyctl.provision.destroy import (
@@ -21,10 +21,6 @@ from proxyctl.provision.destroy import (
 )
 
 RunContext = actions.RunContext
-
-
-def _tag(tags: list[dict[str, str]] | None, key: str = STACK_TAG) -> str | None:
-    return next((t["Value"] for t in tags or [] if t.get("Key") == key), None)
 
 
 def _proxy(c: Clients, name: str) -> FoundProxy | None:
@@ -51,7 +47,7 @@ def _proxy(c: Clients, name: str) -> FoundProxy | None:
         name=name,
         arn=item["DBProxyArn"],
         status=item.get("Status", ""),
-        stack=_tag(tags),
+        stack=stack_of(tags),
         role_arn=item.get("RoleArn"),
         secret_arns=[a["SecretArn"] for a in item.get("Auth", []) if a.get("SecretArn")],
         security_groups=list(item.get("VpcSecurityGroupIds", [])),
@@ -77,7 +73,9 @@ def _groups(c: Clients, name: str, proxy: FoundProxy | None) -> list[FoundGroup]
             items += c.ec2.describe_security_groups(
                 Filters=[{"Name": "group-id", "Values": sorted(wanted)}]
             )["SecurityGroups"]
-    return [FoundGroup(g["GroupId"], g.get("GroupName", ""), _tag(g.get("Tags"))) for g in items]
+    return [
+        FoundGroup(g["GroupId"], g.get("GroupName", ""), stack_of(g.get("Tags"))) for g in items
+    ]
 
 
 def _rules(c: Clients, sources: list[str]) -> list[FoundRule]:
@@ -124,23 +122,19 @@ def _role(c: Clients, name: str) -> FoundRole | None:
             for page in c.iam.get_paginator("list_attached_role_policies").paginate(RoleName=name)
             for p in page["AttachedPolicies"]
         ]
-    return FoundRole(name, role["Arn"], _tag(role.get("Tags")), inline, attached)
+    return FoundRole(name, role["Arn"], stack_of(role.get("Tags")), inline, attached)
 
 
 def _secret(c: Clients, arn: str) -> FoundSecret | None:
-    try:
-        with aws_errors(f"describe the secret {arn}"):
-            meta = c.secrets.describe_secret(SecretId=arn)
-    except NotFoundError:
-        return None
-    return _found_secret(meta)
+    meta = describe_secret(c, arn)
+    return None if meta is None else _found_secret(meta)
 
 
 def _found_secret(meta: dict[str, Any]) -> FoundSecret:
     return FoundSecret(
         arn=meta["ARN"],
         name=meta.get("Name", ""),
-        stack=_tag(meta.get("Tags")),
+        stack=stack_of(meta.get("Tags")),
         owner=meta.get("OwningService"),
         scheduled_deletion=bool(meta.get("DeletedDate")),
     )
