@@ -126,7 +126,9 @@ def run_check(settings: Settings, o: CheckOptions) -> None:
     )
     emit(report, settings.json)
     if refused is not None:
-        sys.stderr.write(f"error: {refused.message}\n")
+        from proxyctl.output import clean
+
+        sys.stderr.write(f"error: {clean(refused.message)}\n")
         raise typer.Exit(ExitCode.AWS_REFUSED)
     if report.failed:
         raise typer.Exit(ExitCode.CHECK_FAILED)

@@ -2,7 +2,6 @@
 
 # No `from __future__ import annotations` in command modules: Typer would have to
 # evaluate every annotation string at start-up, which slows `proxyctl --help`.
-import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -59,7 +58,7 @@ def destroy(
     from proxyctl import validate
     from proxyctl.aws.clients import Clients
     from proxyctl.aws.teardown import find_stack
-    from proxyctl.output import emit
+    from proxyctl.output import emit, note
     from proxyctl.provision.destroy import plan_destroy
 
     settings: Settings = ctx.obj
@@ -69,7 +68,7 @@ def destroy(
     if dry_run:
         emit(plan, settings.json)
         return
-    sys.stderr.write(plan.text())
+    note(plan.text())
     if not (yes or settings.yes):
         confirm(settings, name)
     emit(_run(c, plan, float(wait_timeout), quiet=settings.json), settings.json)

@@ -7,6 +7,7 @@ import threading
 from typing import Any
 
 from proxyctl.drill.samples import DrillEvent, EventKind, ProbeSample
+from proxyctl.output import clean
 
 STRIP = 60  # probes shown per endpoint in the live view
 
@@ -30,10 +31,10 @@ class PlainView:
             if self.state.get(sample.endpoint) == label:
                 return
             self.state[sample.endpoint] = label
-        sys.stderr.write(f"{sample.started_at:8.2f} s  {sample.endpoint:<10} {label}\n")
+        sys.stderr.write(clean(f"{sample.started_at:8.2f} s  {sample.endpoint:<10} {label}\n"))
 
     def event(self, event: DrillEvent) -> None:
-        sys.stderr.write(f"{event.at:8.2f} s  {event.kind.value}: {event.detail}\n")
+        sys.stderr.write(clean(f"{event.at:8.2f} s  {event.kind.value}: {event.detail}\n"))
 
     def tick(self, now: float) -> None:
         pass

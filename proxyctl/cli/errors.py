@@ -62,11 +62,12 @@ def _traceback(exc: BaseException) -> str:
 
 def _report_bug(exc: BaseException) -> int:
     from proxyctl.logs import redact
+    from proxyctl.output import clean
 
-    sys.stderr.write(f"error: unexpected {type(exc).__name__}: {redact(str(exc))}\n")
+    sys.stderr.write(f"error: unexpected {type(exc).__name__}: {clean(redact(str(exc)))}\n")
     sys.stderr.write(f"hint: {REPORT_HINT}\n")
     if state.debug:
-        sys.stderr.write(_traceback(exc))
+        sys.stderr.write(clean(_traceback(exc)))
     return ExitCode.BUG
 
 
@@ -95,5 +96,7 @@ def run_guarded(call: Callable[[], Any]) -> int:
 
     report_error(error, state.json)
     if state.debug:
-        sys.stderr.write(_traceback(raised))
+        from proxyctl.output import clean
+
+        sys.stderr.write(clean(_traceback(raised)))
     return int(error.exit_code)

@@ -168,6 +168,15 @@ def failover_test(
             rich_help_panel=END,
         ),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace an existing --report file without asking "
+            "(default: ask on a terminal, refuse elsewhere).",
+            rich_help_panel=END,
+        ),
+    ] = False,
     max_downtime: Annotated[
         float | None,
         typer.Option(
@@ -212,6 +221,8 @@ def failover_test(
 
     settings: Settings = ctx.obj
     settings.yes = settings.yes or yes
+    if report is not None:
+        _may_replace(settings, report, force)
     options = FailoverOptions(
         proxy=proxy,
         host=host,
@@ -241,3 +252,20 @@ def failover_test(
         skip_preflight=skip_preflight,
     )
     run_failover(settings, options)
+
+
+def _may_replace(settings: "Settings", report: Path, force: bool) -> None:
+    """Ask before the drill, not after it, whether an existing report may be replaced."""
+    from proxyctl.drill.report import check_report_path
+    from proxyctl.files import check_file_target, confirm_overwrite
+
+    check_report_path(report)
+    if not check_file_target(report, "--report"):
+        return
+
+    def confirm(question: str) -> bool:
+        import questionary
+
+        return bool(questionary.confirm(question, default=False).unsafe_ask())
+
+    confirm_overwrite([report], "--report", force, None if settings.no_input else confirm)

@@ -254,8 +254,10 @@ def _announce_and_confirm(settings: Settings, o: FailoverOptions, where: Where) 
         "none": "nothing (observing a failover started elsewhere)",
         "command": "--trigger-command, through the shell",
     }[o.trigger]
+    from proxyctl.output import note
+
     probed = ", ".join(f"{e.label} {e.host}:{e.port}" for e in where.endpoints)
-    sys.stderr.write(f"will trigger: {what}\nwill probe: {probed}\ntimeout: {o.timeout:g} s\n")
+    note(f"will trigger: {what}\nwill probe: {probed}\ntimeout: {o.timeout:g} s")
     if settings.yes or o.trigger == "none":
         return
     answer_needed = cluster or "failover"
@@ -275,7 +277,7 @@ def _drill(settings: Settings, o: FailoverOptions, where: Where, make_endpoint: 
     from proxyctl.drill.report import gate, write_report
     from proxyctl.drill.run import Drill, run_drill
     from proxyctl.drill.timeline import summarize
-    from proxyctl.output import emit
+    from proxyctl.output import clean, emit
 
     cluster = where.cluster["DBClusterIdentifier"] if where.cluster else None
     drill_settings = DrillSettings(
@@ -334,7 +336,8 @@ def _drill(settings: Settings, o: FailoverOptions, where: Where, make_endpoint: 
         raise typer.Exit(ExitCode.INTERRUPTED)
     if outcome.trigger_error is not None:
         error = outcome.trigger_error
-        sys.stderr.write(f"error: the trigger failed: {getattr(error, 'message', error)}\n")
+        said = clean(str(getattr(error, "message", error)))
+        sys.stderr.write(f"error: the trigger failed: {said}\n")
         raise typer.Exit(error.exit_code if isinstance(error, ProxyctlError) else ExitCode.BUG)
     if broken:
         raise typer.Exit(ExitCode.CHECK_FAILED)

@@ -216,6 +216,15 @@ def init(
             rich_help_panel=RUN,
         ),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace an existing --save-spec file or --export-terraform files without "
+            "asking (default: ask on a terminal, refuse elsewhere).",
+            rich_help_panel=RUN,
+        ),
+    ] = False,
     keep_on_failure: Annotated[
         bool,
         typer.Option(
@@ -294,6 +303,7 @@ def init(
         save_spec=save_spec,
         dry_run=dry_run,
         export_terraform=export_terraform,
+        force=force,
         keep_on_failure=keep_on_failure,
         wait_timeout=wait_timeout,
         wait=not no_wait,

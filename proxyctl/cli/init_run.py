@@ -11,7 +11,7 @@ from proxyctl.cli.progress import Progress
 from proxyctl.cli.wizard import Asker, Given, choose_database, fill_spec, make_asker
 from proxyctl.config import Settings
 from proxyctl.errors import UsageError
-from proxyctl.output import emit, warn
+from proxyctl.output import emit, note
 from proxyctl.provision import policies
 from proxyctl.provision.spec import Spec, parse_tags, read_spec, to_toml
 
@@ -22,6 +22,7 @@ class InitOptions:
     save_spec: Path | None = None
     dry_run: bool = False
     export_terraform: Path | None = None
+    force: bool = False
     keep_on_failure: bool = False
     wait_timeout: int = 900
     wait: bool = True
@@ -90,31 +91,54 @@ def run_init(settings: Settings, flags: dict[str, Any], options: InitOptions) ->
             "--password-stdin and --generate-password: give one.", field="--password-stdin"
         )
     given = Given(precheck(flags), read_spec(options.spec_file) if options.spec_file else None)
-    c = Clients(settings)
     ask = make_asker(settings)
+    replace_spec, replace_terraform = _may_replace(settings, options, ask)
+    c = Clients(settings)
     databases = discovery.list_databases(c)
     db = choose_database(given, databases, ask, c.region)
     spec = fill_spec(given, db, ask)
     found = discover(c, spec, databases)
     plan = build_plan(spec, found)
     if options.save_spec:
-        options.save_spec.write_text(to_toml(spec), encoding="utf-8")
-        warn(f"saved the answers to {options.save_spec}")
+        from proxyctl.files import write_text
+
+        write_text(options.save_spec, to_toml(spec), "--save-spec", overwrite=replace_spec)
+        note(f"saved the answers to {options.save_spec}")
     if options.export_terraform:
         from proxyctl.provision.terraform import export_terraform
 
-        written = export_terraform(spec, found, options.export_terraform)
-        warn(f"wrote Terraform to {options.export_terraform}: {', '.join(p.name for p in written)}")
+        target = options.export_terraform
+        written = export_terraform(spec, found, target, overwrite=replace_terraform)
+        note(f"wrote Terraform to {target}: {', '.join(p.name for p in written)}")
     if options.dry_run or not plan.steps:
         emit(plan, settings.json)
         return
     if not settings.json:
-        sys.stderr.write(plan.text())
+        note(plan.text())
     _confirm(settings, ask)
     password = (
         _password(c, spec, ask) if any(s.action == "create_secret" for s in plan.steps) else None
     )
     _apply(settings, c, spec, found, plan, options, password)
+
+
+def _may_replace(settings: Settings, options: InitOptions, ask: Asker) -> tuple[bool, bool]:
+    """Whether the existing spec file and Terraform files may be replaced. Bad paths fail and
+    the question is asked here, before any AWS call, rather than after the wizard."""
+    from proxyctl.files import check_dir_target, check_file_target, confirm_overwrite
+    from proxyctl.provision.terraform import FILES
+
+    spec, terraform = options.save_spec, options.export_terraform
+    spec_there = [spec] if spec and check_file_target(spec, "--save-spec") else []
+    terraform_there = check_dir_target(terraform, "--export-terraform", FILES) if terraform else []
+
+    def confirm(question: str) -> bool:
+        return ask.confirm("--force", question, False)
+
+    asking = None if settings.no_input else confirm
+    confirm_overwrite(spec_there, "--save-spec", options.force, asking)
+    confirm_overwrite(terraform_there, "--export-terraform", options.force, asking)
+    return bool(spec_there), bool(terraform_there)
 
 
 def _confirm(settings: Settings, ask: Asker) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from proxyctl.output import clean, for_rich
+
 
 class Progress:
     """Step lines on stderr; a spinner with elapsed time and state on a terminal."""
@@ -17,20 +19,21 @@ class Progress:
 
     def step(self, number: int, total: int, summary: str) -> None:
         self.close()
-        sys.stderr.write(f"[{number}/{total}] {summary}\n")
+        sys.stderr.write(f"[{number}/{total}] {clean(summary)}\n")
 
     def report(self, message: str) -> None:
+        # The states in MESSAGE are AWS's words: data, not markup or escape sequences.
         if self.tty:
             if self.status is None:
                 from rich.console import Console
 
-                self.status = Console(stderr=True).status(message)
+                self.status = Console(stderr=True).status(for_rich(message))
                 self.status.start()
-            self.status.update(message)
+            self.status.update(for_rich(message))
             return
         state = message.split(": ", 1)[-1]
         if state != self.last:
-            sys.stderr.write(message + "\n")
+            sys.stderr.write(clean(message) + "\n")
             self.last = state
 
     def close(self) -> None:

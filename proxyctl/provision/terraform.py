@@ -261,19 +261,28 @@ def _outputs() -> list[Block]:
     ]
 
 
-def export_terraform(spec: Spec, found: Discovery, directory: Path) -> list[Path]:
+def export_terraform(
+    spec: Spec, found: Discovery, directory: Path, *, overwrite: bool = False
+) -> list[Path]:
     """Write a Terraform configuration equivalent to what `proxyctl init` would build; return
     the files written.
 
-    Only the files in FILES are (over)written; anything else in the directory is left alone.
+    Only the files in FILES are written, each atomically (proxyctl.files); anything else in
+    the directory is left alone. Existing ones are replaced only with OVERWRITE.
     """
+    from proxyctl.errors import UsageError
+    from proxyctl.files import check_dir_target, write_files
+
+    flag = "--export-terraform"
     if found.database.kind not in ("cluster", "instance"):
         raise ValueError(f"unknown database kind {found.database.kind!r}")
     contents = [_versions(), _variables(spec, found), _main(spec, found), _outputs()]
-    directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, blocks in zip(FILES, contents, strict=True):
-        path = directory / name
-        path.write_text(render(blocks), encoding="utf-8", newline="\n")
-        written.append(path)
+    texts = [render(blocks) for blocks in contents]
+    check_dir_target(directory, flag, FILES)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{flag}: cannot make {directory}: {exc.strerror}.", field=flag) from None
+    written = [directory / name for name in FILES]
+    write_files(list(zip(written, texts, strict=True)), flag, overwrite=overwrite)
     return written

@@ -17,8 +17,11 @@ from tests.conftest import SAMPLE_HOST
 TIMEOUT = 15.0
 
 
-def run_in_terminal(args: list[str], answer: str, env: dict[str, str]) -> tuple[int, str]:
-    """Run proxyctl on a pseudo-terminal, type ANSWER at the first prompt, return all it printed."""
+def run_in_terminal(
+    args: list[str], answer: str, env: dict[str, str], prompt: bytes | None = b"Database user"
+) -> tuple[int, str]:
+    """Run proxyctl on a pseudo-terminal, type ANSWER once PROMPT shows (None: no typing),
+    return all it printed."""
     leader, follower = pty.openpty()
     proc = subprocess.Popen(
         [sys.executable, "-m", "proxyctl", *args],
@@ -44,7 +47,7 @@ def run_in_terminal(args: list[str], answer: str, env: dict[str, str]) -> tuple[
                 seen += chunk
                 if b"\x1b[6n" in chunk:  # prompt_toolkit asks where the cursor is
                     os.write(leader, b"\x1b[1;1R")
-            if not sent and b"Database user" in seen:
+            if not sent and prompt is not None and prompt in seen:
                 os.write(leader, answer.encode() + b"\r")
                 sent = True
             if proc.poll() is not None and not ready:

@@ -20,7 +20,7 @@ import hcl2
 import pytest
 from hcl2 import SerializationOptions
 
-from proxyctl.errors import NotFoundError
+from proxyctl.errors import NotFoundError, UsageError
 from proxyctl.provision.model import Database, Discovery, SecretInfo, Subnet
 from proxyctl.provision.policies import (
     SECRETS_POLICY_NAME,
@@ -229,9 +229,9 @@ class Exported:
         return self.variables[match.group(1)]["default"] if match else value
 
 
-def export(name: str, directory: Path) -> tuple[Exported, Spec, Discovery]:
+def export(name: str, directory: Path, overwrite: bool = False) -> tuple[Exported, Spec, Discovery]:
     spec, found = variant(name)
-    written = export_terraform(spec, found, directory)
+    written = export_terraform(spec, found, directory, overwrite=overwrite)
     parsed, raw = {}, {}
     for path in written:
         with path.open(encoding="utf-8") as f:
@@ -530,7 +530,11 @@ def test_rewrites_its_own_files_and_leaves_the_others(tmp_path: Path) -> None:
     }
     for name, text in keep.items():
         (directory / name).write_text(text, encoding="utf-8")
-    exported, _, _ = export("aurora", directory)
+    with pytest.raises(UsageError, match=r"outputs\.tf exist; pass --force to overwrite\.$"):
+        export("aurora", directory)  # without consent nothing is replaced
+    assert (directory / "main.tf").read_text(encoding="utf-8") == "# stale\n"
+    assert sorted(os.listdir(directory)) == sorted(["main.tf", "outputs.tf", *keep])
+    exported, _, _ = export("aurora", directory, overwrite=True)
     assert "aws_db_proxy.proxy" in exported.resources
     assert "# stale" not in (directory / "main.tf").read_text(encoding="utf-8")
     assert all(
