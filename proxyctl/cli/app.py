@@ -4,13 +4,14 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
-from typer._click.core import ParameterSource
+from typer._click.core import Context, ParameterSource
 from typer.core import TyperGroup
 
 from proxyctl import __version__, config
+from proxyctl.cli import argv
 from proxyctl.cli.errors import run_guarded, state
 
 # Option names that a config file may not set: they act once, on this run only.
@@ -40,6 +41,32 @@ class RootGroup(TyperGroup):
             sys.exit(code)
         return code
 
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        line = argv.split(self, args)
+        # Known before parsing, so that an error click finds while parsing (an
+        # unknown or missing command) is one JSON document too.
+        output, context = argv.given_output(line, os.environ)
+        state.json = (output or config.output_in_file(context) or "").lower() == "json"
+        if not args and not ctx.resilient_parsing:
+            self.bare_help(ctx)
+        return super().parse_args(ctx, line.args())
+
+    def bare_help(self, ctx: Context) -> NoReturn:
+        """`proxyctl` alone: the help, on stdout, as for --help (or as a JSON document)."""
+        if state.json:
+            from proxyctl.output import document
+
+            commands = [
+                {"name": name, "help": command.get_short_help_str(limit=100)}
+                for name, command in self.commands.items()
+                if not command.hidden
+            ]
+            usage = ctx.command_path + " [OPTIONS] COMMAND [ARGS]..."
+            sys.stdout.write(document("help", {"usage": usage, "commands": commands}) + "\n")
+        else:
+            sys.stdout.write(ctx.get_help() + "\n")
+        ctx.exit(0)
+
 
 class OutputFormat(StrEnum):
     text = "text"
@@ -59,17 +86,38 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        sys.stdout.write(f"proxyctl {__version__}\n")
+        if state.json:
+            from proxyctl.output import document
+
+            sys.stdout.write(document("version", {"version": __version__}) + "\n")
+        else:
+            sys.stdout.write(f"proxyctl {__version__}\n")
         raise typer.Exit()
 
 
 def walk_options(command: Any) -> Iterator[str]:
-    """The name of every option of every command below `command`."""
+    """The config key (long flag name) of every option of every command below `command`."""
     for param in command.params:
-        if param.param_type_name == "option" and param.name:
-            yield param.name
+        key = config.option_key(param.opts) if param.param_type_name == "option" else None
+        if key:
+            yield key
     for sub in getattr(command, "commands", {}).values():
         yield from walk_options(sub)
+
+
+def config_defaults(command: Any, table: dict[str, Any]) -> dict[str, Any]:
+    """The config table as click's default_map for `command` and the commands below it.
+
+    The file says `format`, the flag's name; the parameter behind it may be `fmt`.
+    """
+    found: dict[str, Any] = {}
+    for param in command.params:
+        key = config.option_key(param.opts) if param.param_type_name == "option" else None
+        if key in table and key not in NOT_CONFIGURABLE:
+            found[param.name] = table[key]
+    for name, sub in getattr(command, "commands", {}).items():
+        found[name] = config_defaults(sub, table)
+    return found
 
 
 def _origin(ctx: typer.Context, name: str) -> str | None:
@@ -123,7 +171,7 @@ def root(
             "--no-input",
             envvar="PROXYCTL_NO_INPUT",
             help="Never prompt; a missing value is an error naming its flag. "
-            "On by itself when stdin is not a terminal or CI is set.",
+            "On by itself when stdin is not a terminal or CI is set (not to false or 0).",
         ),
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Answer yes to confirmations.")] = False,
@@ -154,6 +202,7 @@ def root(
 
     Settings come from flags, then environment variables, then the config file
     (config.toml in the user config dir, or PROXYCTL_CONFIG), then defaults.
+    Global options may also follow the command, as in the AWS CLI.
 
     \b
     Examples:
@@ -176,7 +225,7 @@ def root(
     settings.yes = yes
     ctx.obj = settings
     commands = getattr(ctx.command, "commands", {})
-    ctx.default_map = {name: settings.table for name in commands}
+    ctx.default_map = {name: config_defaults(sub, settings.table) for name, sub in commands.items()}
 
 
 def load_settings(
