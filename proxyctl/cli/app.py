@@ -11,7 +11,7 @@ from typer._click.core import Context, ParameterSource
 from typer.core import TyperGroup
 
 from proxyctl import __version__, config
-from proxyctl.cli import argv
+from proxyctl.cli import argv, completion
 from proxyctl.cli.errors import run_guarded, state
 
 # Option names that a config file may not set: they act once, on this run only.
@@ -30,6 +30,8 @@ class RootGroup(TyperGroup):
         **extra: Any,
     ) -> Any:
         state.json, state.debug = False, False
+        completion.complete_fixed_values(self)
+        completion.use_zsh_script()
 
         def call() -> Any:
             return super(RootGroup, self).main(
