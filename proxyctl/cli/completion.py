@@ -6,59 +6,25 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-
-def _auth() -> Iterable[str]:
-    from proxyctl.validate import AUTH_MODES
-
-    return AUTH_MODES
-
-
-def _probe_modes() -> Iterable[str]:
-    from proxyctl.cli.failover_run import MODES
-
-    return MODES
-
-
-def _triggers() -> Iterable[str]:
-    from proxyctl.drill.trigger import TRIGGERS
-
-    return TRIGGERS
-
-
-def _secret_modes() -> Iterable[str]:
-    from proxyctl.provision.spec import SECRET_MODES
-
-    return SECRET_MODES
-
-
-def _iam_auth() -> Iterable[str]:
-    from proxyctl.provision.spec import IAM_AUTH
-
-    return IAM_AUTH
-
-
-def _client_auth() -> Iterable[str]:
-    from proxyctl.provision.spec import CLIENT_AUTH
-
-    return CLIENT_AUTH
-
-
 # Options declared as plain strings but checked against a fixed set: each names the
-# set it is checked against, read only when completing. Without these, bash falls
-# back to file names.
-FIXED_VALUES: dict[str, Callable[[], Iterable[str]]] = {
-    "--auth": _auth,
-    "--mode": _probe_modes,
-    "--trigger": _triggers,
-    "--secret": _secret_modes,
-    "--iam-auth": _iam_auth,
-    "--client-password-auth": _client_auth,
+# set it is checked against (module, name), imported only when completing. Without
+# these, bash falls back to file names.
+FIXED_VALUES: dict[str, tuple[str, str]] = {
+    "--auth": ("proxyctl.validate", "AUTH_MODES"),
+    "--mode": ("proxyctl.cli.failover_run", "MODES"),
+    "--trigger": ("proxyctl.drill.trigger", "TRIGGERS"),
+    "--secret": ("proxyctl.provision.spec", "SECRET_MODES"),
+    "--iam-auth": ("proxyctl.provision.spec", "IAM_AUTH"),
+    "--client-password-auth": ("proxyctl.provision.spec", "CLIENT_AUTH"),
 }
 
 
-def _complete_from(values: Callable[[], Iterable[str]]) -> Callable[..., list[str]]:
+def _complete_from(where: tuple[str, str]) -> Callable[..., list[str]]:
     def complete(_ctx: Any, _param: Any, incomplete: str) -> list[str]:
-        return [value for value in values() if value.startswith(incomplete)]
+        import importlib
+
+        values: Iterable[str] = getattr(importlib.import_module(where[0]), where[1])
+        return [value for value in values if value.startswith(incomplete)]
 
     return complete
 
