@@ -135,7 +135,10 @@ def output_in_file(context: str | None) -> str | None:
 
 
 def select_tables(
-    config: ConfigFile, context: str | None, known_keys: Iterable[str]
+    config: ConfigFile,
+    context: str | None,
+    known_keys: Iterable[str],
+    aliases: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Merge [default] and the context's table; return values and their origins."""
     if context is not None and context not in config.tables:
@@ -154,7 +157,7 @@ def select_tables(
             if key not in known:
                 raise UsageError(
                     f"config file {config.path}: [{name}] has an unknown key {key!r}.",
-                    hint="Keys are option names: " + ", ".join(sorted(known)) + ".",
+                    hint=_unknown_key_hint(key, known, aliases or {}),
                     field=f"[{name}].{key}",
                 )
     merged: dict[str, Any] = {}
@@ -164,6 +167,18 @@ def select_tables(
             merged[key] = value
             origins[key] = f"config {config.path} [{name}]"
     return merged, origins
+
+
+def _unknown_key_hint(key: str, known: set[str], aliases: Mapping[str, str]) -> str:
+    """What the key was meant to be: a flag's name for an internal name, or a near miss."""
+    import difflib
+
+    shown = sorted(name.replace("_", "-") for name in known)
+    meant = aliases.get(key) or next(iter(difflib.get_close_matches(key, known, n=1)), None)
+    if meant is not None:
+        flag = meant.replace("_", "-")
+        return f"Did you mean {flag!r} (the flag --{flag})? Keys are the flags' names."
+    return "Keys are the flags' names: " + ", ".join(shown) + "."
 
 
 def check_global_value(key: str, value: Any, origin: str) -> Any:

@@ -97,12 +97,12 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-def walk_options(command: Any) -> Iterator[str]:
-    """The config key (long flag name) of every option of every command below `command`."""
+def walk_options(command: Any) -> Iterator[tuple[str, str]]:
+    """The config key (long flag name) and the parameter name of every option below `command`."""
     for param in command.params:
         key = config.option_key(param.opts) if param.param_type_name == "option" else None
         if key:
-            yield key
+            yield key, param.name
     for sub in getattr(command, "commands", {}).values():
         yield from walk_options(sub)
 
@@ -222,8 +222,11 @@ def root(
     state.json = output is OutputFormat.json
     state.debug = debug
     given_from = {key: _origin(ctx, key) for key in config.GLOBAL_KEYS}
-    known = set(walk_options(ctx.command)) - NOT_CONFIGURABLE
-    settings = load_settings(given, given_from, context, known)
+    options = list(walk_options(ctx.command))
+    known = {key for key, _ in options} - NOT_CONFIGURABLE
+    # fmt = ... in the file: say it is written format (the flag's name).
+    aliases = {name: key for key, name in options if name != key and key in known}
+    settings = load_settings(given, given_from, context, known, aliases)
     settings.yes = yes
     ctx.obj = settings
     commands = getattr(ctx.command, "commands", {})
@@ -231,10 +234,14 @@ def root(
 
 
 def load_settings(
-    given: dict[str, Any], given_from: dict[str, str | None], context: str | None, known: set[str]
+    given: dict[str, Any],
+    given_from: dict[str, str | None],
+    context: str | None,
+    known: set[str],
+    aliases: dict[str, str] | None = None,
 ) -> config.Settings:
     path = config.default_config_path()
-    table, origins = config.select_tables(config.read_config(path), context, known)
+    table, origins = config.select_tables(config.read_config(path), context, known, aliases)
     values, sources = config.resolve(given, given_from, table, origins, os.environ)
     state.json, state.debug = values["output"] == "json", values["debug"]
     if values["debug"]:

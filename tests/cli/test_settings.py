@@ -175,15 +175,18 @@ def test_config_keys_are_flag_names(cli: Cli, config_file: Path) -> None:
     assert show(cli, "--output", "json")["format"] == ("uri", f"config {config_file} [default]")
 
 
-@pytest.mark.parametrize(("key", "value"), [("fmt", '"uri"'), ("print_policy", "true")])
+@pytest.mark.parametrize(
+    ("key", "value", "flag"), [("fmt", '"uri"', "format"), ("print_policy", "true", "print")]
+)
 def test_parameter_names_are_not_config_keys(
-    cli: Cli, config_file: Path, key: str, value: str
+    cli: Cli, config_file: Path, key: str, value: str, flag: str
 ) -> None:
     config_file.write_text(f"[default]\n{key} = {value}\n")
     run = cli("config", "show")
     assert run.exit_code == 2
-    assert run.stderr.startswith(
+    assert run.stderr == (
         f"error: config file {config_file}: [default] has an unknown key {key!r}.\n"
+        f"hint: Did you mean {flag!r} (the flag --{flag})? Keys are the flags' names.\n"
     )
 
 
@@ -200,6 +203,7 @@ def test_a_typo_in_a_context_not_chosen_is_reported(cli: Cli, config_file: Path)
     assert run.exit_code == 2
     assert run.json()["error"]["field"] == "[prod].regoin"
     assert "[prod] has an unknown key 'regoin'." in run.stderr
+    assert "hint: Did you mean 'region' (the flag --region)?" in run.stderr
 
 
 # --- CI, and proxyctl alone -----------------------------------------------------------
