@@ -18,6 +18,24 @@ from proxyctl.cli.errors import run_guarded, state
 NOT_CONFIGURABLE = {"help", "version", "context", "yes", "install_completion", "show_completion"}
 
 
+class HelpContext(Context):
+    """--help as a JSON document under --output json: stdout holds only JSON."""
+
+    def get_help(self) -> str:
+        text = super().get_help()
+        if not state.json:
+            return text
+        from proxyctl.output import document
+
+        return document("help", {"command": self.command_path, "help": text})
+
+
+def use_help_context(command: Any) -> None:
+    command.context_class = HelpContext
+    for sub in getattr(command, "commands", {}).values():
+        use_help_context(sub)
+
+
 class RootGroup(TyperGroup):
     """Runs the app under the one error handler, in tests as on the command line."""
 
@@ -32,6 +50,7 @@ class RootGroup(TyperGroup):
         state.json, state.debug = False, False
         completion.complete_fixed_values(self)
         completion.use_zsh_script()
+        use_help_context(self)
 
         def call() -> Any:
             return super(RootGroup, self).main(
@@ -54,19 +73,8 @@ class RootGroup(TyperGroup):
         return super().parse_args(ctx, line.args())
 
     def bare_help(self, ctx: Context) -> NoReturn:
-        """`proxyctl` alone: the help, on stdout, as for --help (or as a JSON document)."""
-        if state.json:
-            from proxyctl.output import document
-
-            commands = [
-                {"name": name, "help": command.get_short_help_str(limit=100)}
-                for name, command in self.commands.items()
-                if not command.hidden
-            ]
-            usage = ctx.command_path + " [OPTIONS] COMMAND [ARGS]..."
-            sys.stdout.write(document("help", {"usage": usage, "commands": commands}) + "\n")
-        else:
-            sys.stdout.write(ctx.get_help() + "\n")
+        """`proxyctl` alone: the help, on stdout, as for --help."""
+        sys.stdout.write(ctx.get_help() + "\n")
         ctx.exit(0)
 
 

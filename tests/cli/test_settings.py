@@ -264,9 +264,17 @@ def test_json_version_and_bare_help(cli: Cli) -> None:
 
     doc = cli("--output", "json", "--version").json()
     assert doc == {"kind": "version", "schema_version": 1, "version": __version__}
+    text = cli("--help").stdout
     run = cli(env={"PROXYCTL_OUTPUT": "json"})
     assert run.exit_code == 0
-    doc = run.json()
-    assert doc["kind"] == "help" and doc["usage"] == "proxyctl [OPTIONS] COMMAND [ARGS]..."
-    names = [c["name"] for c in doc["commands"]]
-    assert {"init", "token", "check", "config"} <= set(names)
+    assert run.json() == {
+        "kind": "help",
+        "schema_version": 1,
+        "command": "proxyctl",
+        "help": text.rstrip("\n"),
+    }
+    # --help too, before or after the command.
+    for args in (["--output", "json", "token", "--help"], ["token", "--help", "--output=json"]):
+        doc = cli(*args).json()
+        assert (doc["kind"], doc["command"]) == ("help", "proxyctl token")
+        assert doc["help"] == cli("token", "--help").stdout.rstrip("\n")
