@@ -2,7 +2,8 @@
 
 The config file is TOML: a `[default]` table and named tables (contexts) chosen
 with `--context`. A context's values sit on top of `[default]`. Keys are the
-long option names, with `-` or `_`: `region`, `endpoint-url`, `user`, `port`...
+long option names as typed on the command line, with `-` or `_`: `region`,
+`endpoint-url`, `user`, `format`, `print`...
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from proxyctl.errors import UsageError
 CONFIG_ENV = "PROXYCTL_CONFIG"
 DEFAULT_TABLE = "default"
 OUTPUT_FORMATS = ("text", "json")
+# CI=false (or 0, no, off, empty) is how a pipeline says it is not one.
+NOT_CI = ("", "0", "false", "no", "off")
 
 
 @dataclass
@@ -73,6 +76,12 @@ def _key(name: str) -> str:
     return name.replace("-", "_")
 
 
+def option_key(opts: Iterable[str]) -> str | None:
+    """The config key of an option: its first long flag name (`--format` -> `format`)."""
+    longs = [opt for opt in opts if opt.startswith("--")]
+    return _key(longs[0][2:]) if longs else None
+
+
 @dataclass
 class ConfigFile:
     path: Path
@@ -108,8 +117,28 @@ def read_config(path: Path) -> ConfigFile:
     return ConfigFile(path, tables, exists=True)
 
 
+def output_in_file(context: str | None) -> str | None:
+    """The `output` the config file sets for this context, read leniently.
+
+    For reporting errors found before the settings are read (a bad file is
+    reported properly later).
+    """
+    try:
+        tables = read_config(default_config_path()).tables
+    except UsageError:
+        return None
+    for name in (context, DEFAULT_TABLE):
+        value = tables.get(name or DEFAULT_TABLE, {}).get("output")
+        if isinstance(value, str):
+            return value
+    return None
+
+
 def select_tables(
-    config: ConfigFile, context: str | None, known_keys: Iterable[str]
+    config: ConfigFile,
+    context: str | None,
+    known_keys: Iterable[str],
+    aliases: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Merge [default] and the context's table; return values and their origins."""
     if context is not None and context not in config.tables:
@@ -121,19 +150,35 @@ def select_tables(
             field="--context",
         )
     known = set(known_keys)
+    # Every table is checked, selected or not: a typo in [prod] should not wait
+    # until the day someone runs with --context prod.
+    for name, table in config.tables.items():
+        for key in table:
+            if key not in known:
+                raise UsageError(
+                    f"config file {config.path}: [{name}] has an unknown key {key!r}.",
+                    hint=_unknown_key_hint(key, known, aliases or {}),
+                    field=f"[{name}].{key}",
+                )
     merged: dict[str, Any] = {}
     origins: dict[str, str] = {}
     for name in dict.fromkeys([DEFAULT_TABLE, context or DEFAULT_TABLE]):
         for key, value in config.tables.get(name, {}).items():
-            if key not in known:
-                raise UsageError(
-                    f"config file {config.path}: [{name}] has an unknown key {key!r}.",
-                    hint="Known keys: " + ", ".join(sorted(known)) + ".",
-                    field=f"[{name}].{key}",
-                )
             merged[key] = value
             origins[key] = f"config {config.path} [{name}]"
     return merged, origins
+
+
+def _unknown_key_hint(key: str, known: set[str], aliases: Mapping[str, str]) -> str:
+    """What the key was meant to be: a flag's name for an internal name, or a near miss."""
+    import difflib
+
+    shown = sorted(name.replace("_", "-") for name in known)
+    meant = aliases.get(key) or next(iter(difflib.get_close_matches(key, known, n=1)), None)
+    if meant is not None:
+        flag = meant.replace("_", "-")
+        return f"Did you mean {flag!r} (the flag --{flag})? Keys are the flags' names."
+    return "Keys are the flags' names: " + ", ".join(shown) + "."
 
 
 def check_global_value(key: str, value: Any, origin: str) -> Any:
@@ -160,7 +205,7 @@ def stdin_is_interactive(env: Mapping[str, str]) -> tuple[bool, str]:
     """Whether prompts may appear, and why not."""
     import sys
 
-    if env.get("CI"):
+    if env.get("CI", "").strip().lower() not in NOT_CI:
         return False, "auto (CI is set)"
     if not sys.stdin or not sys.stdin.isatty():
         return False, "auto (stdin is not a terminal)"

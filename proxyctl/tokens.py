@@ -6,6 +6,7 @@ A token is a SigV4-presigned `connect` request, without its scheme:
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,6 +49,8 @@ class AuthToken:
     database: str
     issued_at: datetime
     expires_at: datetime
+    # The CA file that verifies the endpoint (PGSSLROOTCERT), or None when unknown.
+    sslrootcert: str | None = None
     fmt: str = field(default="token", metadata={"json": False})
 
     def text(self) -> str:
@@ -69,6 +72,8 @@ def env_lines(tok: AuthToken) -> str:
         ("PGPASSWORD", tok.token),
         ("PGSSLMODE", "verify-full"),
     ]
+    if tok.sslrootcert:
+        pairs.append(("PGSSLROOTCERT", tok.sslrootcert))
     return "".join(f"export {name}={shlex.quote(value)}\n" for name, value in pairs)
 
 
@@ -76,7 +81,10 @@ def uri(tok: AuthToken) -> str:
     user = quote(tok.user, safe="")
     password = quote(tok.token, safe="")
     database = quote(tok.database, safe="")
-    return f"postgresql://{user}:{password}@{tok.host}:{tok.port}/{database}?sslmode=verify-full"
+    query = "sslmode=verify-full"
+    if tok.sslrootcert:
+        query += "&sslrootcert=" + quote(tok.sslrootcert, safe="/")
+    return f"postgresql://{user}:{password}@{tok.host}:{tok.port}/{database}?{query}"
 
 
 def choose_region(
@@ -130,9 +138,17 @@ class TokenInfo:
     lifetime_seconds: int
     seconds_left: int
     expired: bool
+    # Signed after this machine's "now": AWS refuses it until then (one of the clocks is off).
+    not_yet_valid: bool = False
+    seconds_until_valid: int = 0
 
     def text(self) -> str:
         state = "expired" if self.expired else f"valid, {self.seconds_left} s left"
+        if self.not_yet_valid:
+            state = (
+                f"not yet valid: signed {self.seconds_until_valid} s ahead of this machine's "
+                "clock (check the clocks here and where it was signed)"
+            )
         rows = [
             ("host", self.host),
             ("port", str(self.port)),
@@ -216,7 +232,9 @@ def inspect_token(token: str, now: datetime) -> TokenInfo:
     key_id, _date, region, _service, _ = scope
     signed_at, lifetime = _signed_at(params)
     expires_at = signed_at + timedelta(seconds=lifetime)
-    seconds_left = max(0, int((expires_at - now).total_seconds()))
+    ahead = math.ceil((signed_at - now).total_seconds())
+    # Seconds the token can still be used from now on: none before it is valid.
+    seconds_left = 0 if now < signed_at else max(0, int((expires_at - now).total_seconds()))
     return TokenInfo(
         host=host,
         port=port,
@@ -229,4 +247,6 @@ def inspect_token(token: str, now: datetime) -> TokenInfo:
         lifetime_seconds=lifetime,
         seconds_left=seconds_left,
         expired=now >= expires_at,
+        not_yet_valid=now < signed_at,
+        seconds_until_valid=max(0, ahead),
     )

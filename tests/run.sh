@@ -32,9 +32,11 @@ has_pgbouncer() {
 
 # System packages: bash (the env-format tests run it), postgresql (its server binaries
 # and the postgres user that runs them when the tests run as root), pgbouncer (the
-# stand-in proxy of the promotion drill test, tests/drill/test_promotion.py).
+# stand-in proxy of the promotion drill test, tests/drill/test_promotion.py), zsh (the
+# completion test, tests/cli/test_help.py).
 need_apt=()
 command -v bash >/dev/null || need_apt+=(bash)
+command -v zsh >/dev/null || need_apt+=(zsh)
 has_pg_server || need_apt+=(postgresql)
 has_pgbouncer || need_apt+=(pgbouncer)
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -4,17 +4,36 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
-from typer._click.core import ParameterSource
+from typer._click.core import Context, ParameterSource
 from typer.core import TyperGroup
 
 from proxyctl import __version__, config
+from proxyctl.cli import argv, completion
 from proxyctl.cli.errors import run_guarded, state
 
 # Option names that a config file may not set: they act once, on this run only.
 NOT_CONFIGURABLE = {"help", "version", "context", "yes", "install_completion", "show_completion"}
+
+
+class HelpContext(Context):
+    """--help as a JSON document under --output json: stdout holds only JSON."""
+
+    def get_help(self) -> str:
+        text = super().get_help()
+        if not state.json:
+            return text
+        from proxyctl.output import document
+
+        return document("help", {"command": self.command_path, "help": text})
+
+
+def use_help_context(command: Any) -> None:
+    command.context_class = HelpContext
+    for sub in getattr(command, "commands", {}).values():
+        use_help_context(sub)
 
 
 class RootGroup(TyperGroup):
@@ -29,6 +48,9 @@ class RootGroup(TyperGroup):
         **extra: Any,
     ) -> Any:
         state.json, state.debug = False, False
+        completion.complete_fixed_values(self)
+        completion.use_zsh_script()
+        use_help_context(self)
 
         def call() -> Any:
             return super(RootGroup, self).main(
@@ -39,6 +61,21 @@ class RootGroup(TyperGroup):
         if standalone_mode:
             sys.exit(code)
         return code
+
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        line = argv.split(self, args)
+        # Known before parsing, so that an error click finds while parsing (an
+        # unknown or missing command) is one JSON document too.
+        output, context = argv.given_output(line, os.environ)
+        state.json = (output or config.output_in_file(context) or "").lower() == "json"
+        if not args and not ctx.resilient_parsing:
+            self.bare_help(ctx)
+        return super().parse_args(ctx, line.args())
+
+    def bare_help(self, ctx: Context) -> NoReturn:
+        """`proxyctl` alone: the help, on stdout, as for --help."""
+        sys.stdout.write(ctx.get_help() + "\n")
+        ctx.exit(0)
 
 
 class OutputFormat(StrEnum):
@@ -59,17 +96,38 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        sys.stdout.write(f"proxyctl {__version__}\n")
+        if state.json:
+            from proxyctl.output import document
+
+            sys.stdout.write(document("version", {"version": __version__}) + "\n")
+        else:
+            sys.stdout.write(f"proxyctl {__version__}\n")
         raise typer.Exit()
 
 
-def walk_options(command: Any) -> Iterator[str]:
-    """The name of every option of every command below `command`."""
+def walk_options(command: Any) -> Iterator[tuple[str, str]]:
+    """The config key (long flag name) and the parameter name of every option below `command`."""
     for param in command.params:
-        if param.param_type_name == "option" and param.name:
-            yield param.name
+        key = config.option_key(param.opts) if param.param_type_name == "option" else None
+        if key:
+            yield key, param.name
     for sub in getattr(command, "commands", {}).values():
         yield from walk_options(sub)
+
+
+def config_defaults(command: Any, table: dict[str, Any]) -> dict[str, Any]:
+    """The config table as click's default_map for `command` and the commands below it.
+
+    The file says `format`, the flag's name; the parameter behind it may be `fmt`.
+    """
+    found: dict[str, Any] = {}
+    for param in command.params:
+        key = config.option_key(param.opts) if param.param_type_name == "option" else None
+        if key in table and key not in NOT_CONFIGURABLE:
+            found[param.name] = table[key]
+    for name, sub in getattr(command, "commands", {}).items():
+        found[name] = config_defaults(sub, table)
+    return found
 
 
 def _origin(ctx: typer.Context, name: str) -> str | None:
@@ -123,7 +181,7 @@ def root(
             "--no-input",
             envvar="PROXYCTL_NO_INPUT",
             help="Never prompt; a missing value is an error naming its flag. "
-            "On by itself when stdin is not a terminal or CI is set.",
+            "On by itself when stdin is not a terminal or CI is set (not to false or 0).",
         ),
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Answer yes to confirmations.")] = False,
@@ -154,6 +212,7 @@ def root(
 
     Settings come from flags, then environment variables, then the config file
     (config.toml in the user config dir, or PROXYCTL_CONFIG), then defaults.
+    Global options may also follow the command, as in the AWS CLI.
 
     \b
     Examples:
@@ -171,19 +230,26 @@ def root(
     state.json = output is OutputFormat.json
     state.debug = debug
     given_from = {key: _origin(ctx, key) for key in config.GLOBAL_KEYS}
-    known = set(walk_options(ctx.command)) - NOT_CONFIGURABLE
-    settings = load_settings(given, given_from, context, known)
+    options = list(walk_options(ctx.command))
+    known = {key for key, _ in options} - NOT_CONFIGURABLE
+    # fmt = ... in the file: say it is written format (the flag's name).
+    aliases = {name: key for key, name in options if name != key and key in known}
+    settings = load_settings(given, given_from, context, known, aliases)
     settings.yes = yes
     ctx.obj = settings
     commands = getattr(ctx.command, "commands", {})
-    ctx.default_map = {name: settings.table for name in commands}
+    ctx.default_map = {name: config_defaults(sub, settings.table) for name, sub in commands.items()}
 
 
 def load_settings(
-    given: dict[str, Any], given_from: dict[str, str | None], context: str | None, known: set[str]
+    given: dict[str, Any],
+    given_from: dict[str, str | None],
+    context: str | None,
+    known: set[str],
+    aliases: dict[str, str] | None = None,
 ) -> config.Settings:
     path = config.default_config_path()
-    table, origins = config.select_tables(config.read_config(path), context, known)
+    table, origins = config.select_tables(config.read_config(path), context, known, aliases)
     values, sources = config.resolve(given, given_from, table, origins, os.environ)
     state.json, state.debug = values["output"] == "json", values["debug"]
     if values["debug"]:

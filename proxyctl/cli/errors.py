@@ -38,9 +38,12 @@ def _from_config(exc: click_exceptions.BadParameter) -> tuple[str, str] | None:
         return None
     if ctx.get_parameter_source(param.name) != ParameterSource.DEFAULT_MAP:
         return None
-    origin = getattr(ctx.find_root().obj, "table_sources", {}).get(param.name, "config file")
+    from proxyctl.config import option_key
+
+    key = option_key(param.opts) or param.name  # the file's key is the flag's name
+    origin = getattr(ctx.find_root().obj, "table_sources", {}).get(key, "config file")
     value = ctx.lookup_default(param.name)
-    return f"{origin}: {param.name} = {value!r}: {exc.message}", param.name
+    return f"{origin}: {key} = {value!r}: {exc.message}", key
 
 
 def _from_click(exc: click_exceptions.UsageError) -> UsageError:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from proxyctl.cli.options import CaBundle
 from proxyctl.errors import UsageError
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ def token(
             help="token (the bare token), env (export lines), uri, or json.",
         ),
     ] = TokenFormat.token,
+    ca_bundle: CaBundle = None,
 ) -> None:
     """Make an IAM auth token for a proxy (valid 15 minutes).
 
@@ -57,7 +59,9 @@ def token(
     and port; IAM auth needs TLS, so connect with sslmode=verify-full. The region
     comes from the settings, or else from an *.rds.amazonaws.com host name, or
     else from the AWS profile. --output json prints the token as JSON whatever
-    --format says.
+    --format says. --format env and uri also name the CA file that verifies the
+    endpoint (PGSSLROOTCERT, sslrootcert): --ca-bundle, or for a proxy endpoint
+    Amazon's roots (certifi's bundle).
 
     \b
     Examples:
@@ -93,8 +97,37 @@ def token(
     )
     if warning:
         warn(warning)
+    made.sslrootcert, missing = root_cert(target, ca_bundle)
+    if missing and fmt in (TokenFormat.env, TokenFormat.uri) and not settings.json:
+        warn(missing)
     made.fmt = fmt.value
     emit(made, settings.json or fmt is TokenFormat.json)
+
+
+def root_cert(host: str, ca_bundle: str | None) -> tuple[str | None, str | None]:
+    """The CA file that verifies `host` for libpq, or what to set when there is none.
+
+    The trust store is chosen as `check` chooses it: --ca-bundle when given,
+    Amazon's roots (certifi) for a proxy endpoint.
+    """
+    from pathlib import Path
+
+    from proxyctl.check.tlsreport import trust_store
+
+    if ca_bundle is not None:
+        path = Path(ca_bundle).expanduser()
+        if not path.is_file():
+            raise UsageError(f"--ca-bundle: no file {ca_bundle}.", field="--ca-bundle")
+        ca_bundle = str(path.resolve())  # still right after a cd
+    # moto names proxy endpoints NAME.db-proxy-ID.REGION...: the same kind of endpoint.
+    found, _name, hint = trust_store(host.replace(".db-proxy-", ".proxy-"), ca_bundle)
+    if found:
+        return found, None
+    return None, (
+        f"PGSSLROOTCERT is not set: with sslmode=verify-full, libpq checks {host}'s "
+        "certificate against ~/.postgresql/root.crt. "
+        + (hint or "Pass --ca-bundle with the CA that signed the server's certificate.")
+    )
 
 
 def _proxy_endpoint(settings: "Settings", name: str) -> tuple[str, str]:

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
+import select
+import shutil
+import signal
 import subprocess
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import typer
+from typer._types import TyperChoice
 
 from proxyctl.cli.app import app
 from tests.aws_world import seed_aurora
@@ -137,6 +144,105 @@ def test_bash_completion_completes_commands_and_options() -> None:
         [sys.executable, "-m", "proxyctl"], env=env, capture_output=True, text=True, check=False
     )
     assert out.stdout.split() == ["--format"]
+
+
+def bash_completes(*words: str) -> list[str]:
+    """What proxyctl offers bash for the last word, through bash's own protocol."""
+    env = {
+        "COMP_WORDS": " ".join(("proxyctl", *words)),
+        "COMP_CWORD": str(len(words)),
+        "_PROXYCTL_COMPLETE": "complete_bash",
+        "PATH": "/usr/bin:/bin",
+    }
+    out = subprocess.run(
+        [sys.executable, "-m", "proxyctl"], env=env, capture_output=True, text=True, check=True
+    )
+    return out.stdout.split()
+
+
+@pytest.mark.parametrize(
+    ("words", "values"),
+    [
+        (("check", "--auth", ""), ["iam", "secret", "password"]),
+        (("failover-test", "--auth", "s"), ["secret"]),
+        (("failover-test", "--mode", ""), ["reconnect", "persistent"]),
+        (("failover-test", "--trigger", ""), ["aws", "none", "command"]),
+        (("init", "--secret", ""), ["managed", "existing", "new"]),
+        (("init", "--iam-auth", ""), ["REQUIRED", "DISABLED"]),
+        (("init", "--client-password-auth", ""), ["scram", "md5"]),
+        (("token", "--format", ""), ["token", "env", "uri", "json"]),
+        (("--output", ""), ["text", "json"]),
+    ],
+)
+def test_bash_completes_the_values_of_options(words: tuple[str, ...], values: list[str]) -> None:
+    # An empty answer makes bash (complete -o default) offer file names instead.
+    assert bash_completes(*words) == values
+
+
+def _options_with_fixed_values(command: Any, path: str = "proxyctl") -> Iterator[tuple[str, Any]]:
+    for param in command.params:
+        kind = isinstance(param.type, TyperChoice)
+        if param.param_type_name == "option" and (kind or param.metavar in ("MODE", "KIND")):
+            yield f"{path} {param.opts[0]}", param
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _options_with_fixed_values(sub, f"{path} {name}")
+
+
+def test_every_option_with_fixed_values_completes_them() -> None:
+    root = typer.main.get_command(app)
+    from proxyctl.cli.completion import complete_fixed_values
+
+    complete_fixed_values(root)
+    found = dict(_options_with_fixed_values(root))
+    assert len(found) >= 9
+    for name, param in found.items():
+        ctx = typer.Context(root)
+        assert param.shell_complete(ctx, ""), f"{name} completes nothing (bash offers file names)"
+
+
+def test_zsh_completes_on_the_first_tab(tmp_path: Path) -> None:
+    """completions/proxyctl.zsh installed as the README says, in a new zsh on a terminal."""
+    zsh = shutil.which("zsh")
+    assert zsh, "zsh is missing: apt-get install zsh (tests/run.sh does, as root)"
+    zfunc = tmp_path / ".zfunc"
+    zfunc.mkdir()
+    shutil.copy(ROOT / "completions" / "proxyctl.zsh", zfunc / "_proxyctl")
+    env = {
+        "HOME": str(tmp_path),
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "TERM": "xterm",
+        "PS1": "> ",
+    }
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: a fresh zsh without any rc file
+        os.execve(zsh, [zsh, "-f", "-i"], env)  # noqa: S606 (the pty's child becomes zsh)
+    try:
+        # The README's lines for ~/.zshrc (compinit -u: tmp_path is not the user's).
+        os.write(fd, b"bindkey -e; fpath+=~/.zfunc; autoload -Uz compinit; compinit -u\n")
+        os.write(fd, b"proxyctl token --for\t")
+        screen = _read_until(fd, b"--format", timeout=30)
+        assert b"--format" in screen, f"the first TAB completed nothing: {screen[-300:]!r}"
+        # Run the completed line as an echo, to read it back whole.
+        os.write(fd, b"\x01echo DONE:\r")
+        screen = _read_until(fd, b"DONE:proxyctl token --format", timeout=10)
+        assert b"\nDONE:proxyctl token --format" in screen.replace(b"\r", b"")
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        os.close(fd)
+
+
+def _read_until(fd: int, wanted: bytes, timeout: float) -> bytes:
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while wanted not in seen.replace(b"\r", b"") and time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                seen += os.read(fd, 4096)
+            except OSError:
+                break
+    return seen
 
 
 def test_help_imports_no_heavy_library() -> None:

@@ -156,3 +156,125 @@ def test_config_show_text(cli: Cli, config_file: Path) -> None:
     assert run.exit_code == 0
     assert f"config file: {config_file}\n" in run.stdout
     assert "region        eu-north-1  (flag)\n" in run.stdout
+
+
+# --- Config keys are the flags' names -------------------------------------------------
+
+
+def test_config_keys_are_flag_names(cli: Cli, config_file: Path) -> None:
+    # `--format` is held in a parameter called fmt, `--print` in print_policy: the
+    # file speaks of the flags.
+    config_file.write_text('[default]\nformat = "uri"\nprint = true\n')
+    run = cli("token", "--host", "db.proxy-x.us-east-1.rds.amazonaws.com", "--user", "app")
+    assert run.exit_code == 0, run.stderr
+    assert run.stdout.startswith("postgresql://app:")
+    arn = "arn:aws:rds:us-east-1:123456789012:db-proxy:prx-0a1b2c3d4e5f67890"
+    run = cli("grant", arn, "--db-user", "app")  # --print from the file: no AWS call
+    assert run.exit_code == 0, run.stderr
+    assert '"rds-db:connect"' in run.stdout
+    assert show(cli, "--output", "json")["format"] == ("uri", f"config {config_file} [default]")
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "flag"), [("fmt", '"uri"', "format"), ("print_policy", "true", "print")]
+)
+def test_parameter_names_are_not_config_keys(
+    cli: Cli, config_file: Path, key: str, value: str, flag: str
+) -> None:
+    config_file.write_text(f"[default]\n{key} = {value}\n")
+    run = cli("config", "show")
+    assert run.exit_code == 2
+    assert run.stderr == (
+        f"error: config file {config_file}: [default] has an unknown key {key!r}.\n"
+        f"hint: Did you mean {flag!r} (the flag --{flag})? Keys are the flags' names.\n"
+    )
+
+
+def test_a_bad_value_names_the_key_the_file_uses(cli: Cli, config_file: Path) -> None:
+    config_file.write_text('[default]\nformat = "yaml"\n')
+    run = cli("token", "--host", "db.proxy-x.us-east-1.rds.amazonaws.com", "--user", "app")
+    assert run.exit_code == 2
+    assert run.stderr.startswith(f"error: config {config_file} [default]: format = 'yaml': ")
+
+
+def test_a_typo_in_a_context_not_chosen_is_reported(cli: Cli, config_file: Path) -> None:
+    config_file.write_text('[default]\nregion = "eu-west-1"\n\n[prod]\nregoin = "eu-west-2"\n')
+    run = cli("--output", "json", "config", "show")
+    assert run.exit_code == 2
+    assert run.json()["error"]["field"] == "[prod].regoin"
+    assert "[prod] has an unknown key 'regoin'." in run.stderr
+    assert "hint: Did you mean 'region' (the flag --region)?" in run.stderr
+
+
+# --- CI, and proxyctl alone -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["false", "False", "0", "no", "off", ""])
+def test_ci_false_is_not_ci(cli: Cli, value: str) -> None:
+    got = show(cli, "--output", "json", env={"CI": value})
+    # CliRunner's stdin is not a terminal: that still turns prompts off, for its own reason.
+    assert got["no_input"] == (True, "auto (stdin is not a terminal)")
+
+
+@pytest.mark.parametrize("value", ["true", "1", "yes", "azure-pipelines"])
+def test_ci_set_to_anything_else_is_ci(cli: Cli, value: str) -> None:
+    assert show(cli, "--output", "json", env={"CI": value})["no_input"] == (
+        True,
+        "auto (CI is set)",
+    )
+
+
+def test_proxyctl_alone_prints_its_help(cli: Cli) -> None:
+    run = cli()
+    assert (run.exit_code, run.stderr) == (0, "")
+    assert run.stdout == cli("--help").stdout
+
+
+# --- --output json: one document, whatever happens ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["nosuch"], 2, "No such command 'nosuch'."),
+        (["--debug"], 2, "Missing command."),
+        (["token", "--nosuch"], 2, "No such option: --nosuch"),
+    ],
+)
+def test_json_errors_before_the_settings_are_read(
+    cli: Cli, args: list[str], code: int, message: str
+) -> None:
+    for before, env in ((["--output", "json"], None), ([], {"PROXYCTL_OUTPUT": "json"})):
+        run = cli(*before, *args, env=env)
+        assert run.exit_code == code
+        doc = run.json()
+        assert doc["kind"] == "error" and doc["schema_version"] == 1
+        assert doc["error"]["message"] == message
+        assert doc["error"]["exit_code"] == code
+
+
+def test_json_from_the_config_file_covers_parse_errors(cli: Cli, config_file: Path) -> None:
+    config_file.write_text('[default]\noutput = "json"\n[lab]\noutput = "text"\n')
+    assert cli("nosuch").json()["error"]["message"] == "No such command 'nosuch'."
+    assert cli("--context", "lab", "nosuch").stdout == ""
+
+
+def test_json_version_and_bare_help(cli: Cli) -> None:
+    from proxyctl import __version__
+
+    doc = cli("--output", "json", "--version").json()
+    assert doc == {"kind": "version", "schema_version": 1, "version": __version__}
+    text = cli("--help").stdout
+    run = cli(env={"PROXYCTL_OUTPUT": "json"})
+    assert run.exit_code == 0
+    assert run.json() == {
+        "kind": "help",
+        "schema_version": 1,
+        "command": "proxyctl",
+        "help": text.rstrip("\n"),
+    }
+    # --help too, before or after the command.
+    for args in (["--output", "json", "token", "--help"], ["token", "--help", "--output=json"]):
+        doc = cli(*args).json()
+        assert (doc["kind"], doc["command"]) == ("help", "proxyctl token")
+        assert doc["help"] == cli("token", "--help").stdout.rstrip("\n")
