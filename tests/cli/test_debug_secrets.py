@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
 
 import pytest
 
 from tests import pg
-from tests.conftest import SECRET_ACCESS_KEY, Cli, boto_client
+from tests.conftest import SAMPLE_HOST, SECRET_ACCESS_KEY, Cli, boto_client
 from tests.provision_helpers import seed_stack
 
 # Every character that ended the old masking regex early, quotes and a backslash.
@@ -169,3 +170,59 @@ def test_token_with_a_session_token_and_debug(
     assert token not in run.stderr
     # The token on stdout holds the session token: printing it is the command's job.
     assert_never_shown(run, SESSION_TOKEN, seen=run.stderr)
+
+
+# What the user typed, echoed back in a usage error or by `config show` -----------------
+
+
+def a_token(cli: Cli) -> str:
+    run = cli("token", "--host", SAMPLE_HOST, "--user", "app")
+    assert run.exit_code == 0, run.stderr
+    return run.stdout.strip()
+
+
+@pytest.mark.parametrize("output", ["text", "json"])
+def test_a_uri_with_a_password_as_host_is_not_echoed(cli: Cli, output: str) -> None:
+    uri = f"postgresql://app:{quote(PASSWORD, safe='')}@db.example.com:5432/app"
+    for command in ("token", "check", "failover-test"):
+        run = cli("--output", output, command, "--host", uri, "--user", "app")
+        assert run.exit_code == 2, run.stderr
+        assert "--host" in run.stderr
+        assert_never_shown(run, PASSWORD)
+
+
+def test_a_token_pasted_as_host_is_not_echoed(cli: Cli) -> None:
+    token = a_token(cli)
+    for args in (["--host", token], ["--host", quote(token, safe="")]):
+        run = cli("--debug", "check", *args, "--user", "app")
+        assert run.exit_code == 2 and "--host" in run.stderr
+        assert token not in run.stderr and quote(token, safe="") not in run.stderr
+        assert_never_shown(run)
+
+
+ENDPOINT = f"https://AKIDEXAMPLE:{quote(PASSWORD, safe='')}@127.0.0.1:9/"
+
+
+def test_config_show_hides_credentials_in_the_endpoint_url(
+    cli: Cli, config_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for source in ("flag", "env", "file"):
+        args = ["--endpoint-url", ENDPOINT] if source == "flag" else []
+        if source == "env":
+            monkeypatch.setenv("PROXYCTL_ENDPOINT_URL", ENDPOINT)
+        if source == "file":
+            monkeypatch.delenv("PROXYCTL_ENDPOINT_URL")
+            config_file.write_text(f'[default]\nendpoint-url = "{ENDPOINT}"\n')
+        for output in ("text", "json"):
+            run = cli("--output", output, *args, "config", "show")
+            assert run.exit_code == 0, run.stderr
+            assert "https://AKIDEXAMPLE:***@127.0.0.1:9/" in run.stdout
+            assert_never_shown(run, PASSWORD)
+
+
+def test_an_endpoint_url_with_credentials_is_not_echoed_in_errors(cli: Cli) -> None:
+    run = cli("--debug", "--endpoint-url", ENDPOINT, "token", "--proxy", "orders", "--user", "a")
+    assert run.exit_code != 0
+    assert_never_shown(run, PASSWORD)
+    run = cli("--endpoint-url", ENDPOINT.replace("https", "ftp"), "config", "show")
+    assert_never_shown(run, PASSWORD)
