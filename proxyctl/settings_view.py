@@ -39,10 +39,17 @@ class SettingsView:
         return "\n".join(lines) + "\n"
 
 
+def _safe(value: Any) -> Any:
+    """A value as typed, with credentials in it (an endpoint URL's password) masked."""
+    from proxyctl.logs import redact
+
+    return redact(value) if isinstance(value, str) else value
+
+
 def settings_view(settings: Settings) -> SettingsView:
-    rows = [Setting(k, getattr(settings, k), settings.sources[k]) for k in GLOBAL_KEYS]
+    rows = [Setting(k, _safe(getattr(settings, k)), settings.sources[k]) for k in GLOBAL_KEYS]
     rows += [
-        Setting(k, v, settings.table_sources[k])
+        Setting(k, _safe(v), settings.table_sources[k])
         for k, v in sorted(settings.table.items())
         if k not in GLOBAL_KEYS
     ]

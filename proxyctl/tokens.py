@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, quote, unquote
 
 from proxyctl import validate
 from proxyctl.errors import UsageError
+from proxyctl.logs import remember_secret
 from proxyctl.output import iso
 
 TOKEN_LIFETIME_SECONDS = 900
@@ -52,6 +53,9 @@ class AuthToken:
     # The CA file that verifies the endpoint (PGSSLROOTCERT), or None when unknown.
     sslrootcert: str | None = None
     fmt: str = field(default="token", metadata={"json": False})
+
+    def __post_init__(self) -> None:
+        remember_secret(self.token)  # masked in logs and errors; printed only as the result
 
     def text(self) -> str:
         if self.fmt == "env":

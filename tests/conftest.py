@@ -122,8 +122,9 @@ def aws(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 @pytest.fixture(autouse=True)
 def no_debug_logging() -> Iterator[None]:
-    """--debug in one test must not leave log handlers behind for the next."""
+    """--debug in one test must not leave log handlers, nor remembered secrets, behind."""
     yield
-    from proxyctl.logs import disable_debug
+    from proxyctl.logs import disable_debug, forget_secrets
 
     disable_debug()
+    forget_secrets()

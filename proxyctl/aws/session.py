@@ -34,5 +34,10 @@ def client(settings: Settings, service: str) -> Any:
         read_timeout=READ_TIMEOUT,
         user_agent_extra=f"proxyctl/{__version__}",
     )
+    from proxyctl.aws.secrets import remember_what_passes
+
     with aws_errors(f"create a {service} client"):
-        return session(settings).client(service, endpoint_url=settings.endpoint_url, config=config)
+        boto = session(settings)
+        made = boto.client(service, endpoint_url=settings.endpoint_url, config=config)
+        remember_what_passes(made, boto.get_credentials())
+    return made

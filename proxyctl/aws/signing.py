@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 from proxyctl.aws.errors import LOGIN_HINT, aws_errors
 from proxyctl.errors import AwsRefusedError
+from proxyctl.logs import remember_secret
 from proxyctl.tokens import (
     SIGNING_SERVICE,
     TOKEN_LIFETIME_SECONDS,
@@ -76,6 +77,8 @@ def frozen_credentials(profile: str | None) -> Any:
 
 def sign_token(credentials: Any, host: str, port: int, user: str, region: str) -> str:
     """A presigned `connect` request for HOST:PORT, as RDS Proxy expects it."""
+    remember_secret(credentials.secret_key)
+    remember_secret(credentials.token)
     from botocore.auth import SigV4QueryAuth
     from botocore.awsrequest import create_request_object, prepare_request_dict
 

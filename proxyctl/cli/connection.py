@@ -10,6 +10,7 @@ from typing import Any
 from proxyctl import validate
 from proxyctl.config import Settings
 from proxyctl.errors import UsageError
+from proxyctl.logs import remember_secret
 
 
 def check_target(
@@ -40,12 +41,12 @@ def secret_password(clients: Any, proxy: Any, user: str) -> str:
 def env_password(settings: Settings, user: str) -> str:
     """PGPASSWORD, or a hidden prompt when prompting is on."""
     if os.environ.get("PGPASSWORD"):
-        return os.environ["PGPASSWORD"]
+        return remember_secret(os.environ["PGPASSWORD"])
     if settings.no_input:
         raise UsageError("--auth password: set PGPASSWORD (prompts are off).", field="PGPASSWORD")
     import questionary
 
-    return str(questionary.password(f"Password of {user}:").unsafe_ask())
+    return remember_secret(str(questionary.password(f"Password of {user}:").unsafe_ask()))
 
 
 def iam_token(

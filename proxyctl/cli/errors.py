@@ -55,6 +55,15 @@ def _from_click(exc: click_exceptions.UsageError) -> UsageError:
     return UsageError(message, hint=f"See '{command} --help'.", field=field)
 
 
+def _redacted(error: ProxyctlError) -> ProxyctlError:
+    """ERROR without a secret in its message or hint: they may echo what the user typed."""
+    from proxyctl.logs import redact
+
+    error.message = redact(error.message)
+    error.hint = redact(error.hint) if error.hint else error.hint
+    return error
+
+
 def _traceback(exc: BaseException) -> str:
     import traceback
 
@@ -97,7 +106,7 @@ def run_guarded(call: Callable[[], Any]) -> int:
         return int(code)
     from proxyctl.output import report_error
 
-    report_error(error, state.json)
+    report_error(_redacted(error), state.json)
     if state.debug:
         from proxyctl.output import clean
 

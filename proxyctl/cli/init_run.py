@@ -11,6 +11,7 @@ from proxyctl.cli.progress import Progress
 from proxyctl.cli.wizard import Asker, Given, choose_database, fill_spec, make_asker
 from proxyctl.config import Settings
 from proxyctl.errors import UsageError
+from proxyctl.logs import remember_secret
 from proxyctl.output import emit, note
 from proxyctl.provision import policies
 from proxyctl.provision.spec import Spec, parse_tags, read_spec, to_toml
@@ -119,6 +120,7 @@ def run_init(settings: Settings, flags: dict[str, Any], options: InitOptions) ->
     password = (
         _password(c, spec, ask) if any(s.action == "create_secret" for s in plan.steps) else None
     )
+    remember_secret(password)  # masked in --debug logs and errors from here on
     _apply(settings, c, spec, found, plan, options, password)
 
 
