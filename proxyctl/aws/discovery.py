@@ -290,4 +290,11 @@ def proxy_info(c: Clients, name: str) -> ProxyInfo | None:
         targets=sorted(
             {t.get("TrackedClusterId") or t.get("RdsResourceId", "") for t in targets} - {""}
         ),
+        require_tls=item.get("RequireTLS"),
+        idle_client_timeout=item.get("IdleClientTimeout"),
+        debug_logging=item.get("DebugLogging"),
+        auth=[dict(a) for a in item.get("Auth", [])],
+        role_arn=item.get("RoleArn", ""),
+        engine_family=item.get("EngineFamily", ""),
+        vpc_id=item.get("VpcId", ""),
     )

@@ -10,8 +10,8 @@ import json
 from typing import Any
 
 from proxyctl.errors import UsageError
-from proxyctl.provision import policies
-from proxyctl.provision.model import Discovery
+from proxyctl.provision import drift, policies
+from proxyctl.provision.model import Discovery, ProxyInfo
 from proxyctl.provision.network import plan_groups
 from proxyctl.provision.spec import Spec
 from proxyctl.provision.steps import Plan, Ref, Step, tags
@@ -40,6 +40,10 @@ def preflight(spec: Spec, found: Discovery) -> None:
             hint="Choose another --name.",
             field="--name",
         )
+    if proxy is not None:
+        fixed = drift.fixed_differences(spec, found, proxy)
+        if fixed:
+            drift.refuse_fixed(spec, fixed)
     if spec.secret == "managed" and not found.database.managed_secret_arn:
         raise UsageError(
             f"--secret managed: {found.database.identifier} has no RDS-managed master secret.",
@@ -183,58 +187,12 @@ def _plan_proxy(
     groups: list[str | Ref],
 ) -> None:
     db, proxy = found.database, found.proxy
-    tls = "required" if spec.require_tls else "optional"
     if proxy is None:
-        plan.steps.append(
-            Step(
-                "proxy",
-                "create_proxy",
-                f"create RDS Proxy {spec.name} (TLS {tls}, IAM auth {spec.iam_auth}, "
-                f"{spec.client_password_auth.upper()})",
-                "delete the proxy and wait until it is gone",
-                {
-                    "DBProxyName": spec.name,
-                    "EngineFamily": "POSTGRESQL",
-                    "Auth": [
-                        {
-                            "AuthScheme": "SECRETS",
-                            "SecretArn": secret_arn,
-                            "IAMAuth": spec.iam_auth,
-                            "ClientPasswordAuthType": spec.client_auth_type,
-                            "Description": f"proxyctl {spec.name}",
-                        }
-                    ],
-                    "RoleArn": role_arn,
-                    "VpcSubnetIds": [s.id for s in found.subnets],
-                    "VpcSecurityGroupIds": groups,
-                    "RequireTLS": spec.require_tls,
-                    "IdleClientTimeout": spec.idle_client_timeout,
-                    "DebugLogging": spec.debug_logging,
-                    "Tags": tags(spec),
-                },
-            )
-        )
+        plan.steps.append(_create_proxy(spec, found, secret_arn, role_arn, groups))
     else:
         plan.reused.append(f"RDS Proxy {proxy.name} ({proxy.status})")
-    pool = _pool(spec)
-    current = {k: proxy.pool.get(k) for k in pool} if proxy is not None else {}
-    if current != pool:
-        plan.steps.append(
-            Step(
-                "pool",
-                "modify_pool",
-                "set the pool: max connections {MaxConnectionsPercent}%, max idle "
-                "{MaxIdleConnectionsPercent}%, borrow timeout {ConnectionBorrowTimeout} s".format(
-                    **pool
-                ),
-                "put the previous pool settings back",
-                {
-                    "DBProxyName": spec.name,
-                    "TargetGroupName": TARGET_GROUP,
-                    "ConnectionPoolConfig": pool,
-                },
-            )
-        )
+        _plan_proxy_changes(spec, plan, proxy, secret_arn, role_arn, groups)
+    _plan_pool(spec, plan, proxy)
     if proxy is None or db.identifier not in proxy.targets:
         key = "DBClusterIdentifiers" if db.kind == "cluster" else "DBInstanceIdentifiers"
         plan.steps.append(
@@ -246,3 +204,83 @@ def _plan_proxy(
                 {"DBProxyName": spec.name, "TargetGroupName": TARGET_GROUP, key: [db.identifier]},
             )
         )
+
+
+def _create_proxy(
+    spec: Spec, found: Discovery, secret_arn: str | Ref, role_arn: str | Ref, groups: list[Any]
+) -> Step:
+    tls = "required" if spec.require_tls else "optional"
+    return Step(
+        "proxy",
+        "create_proxy",
+        f"create RDS Proxy {spec.name} (TLS {tls}, IAM auth {spec.iam_auth}, "
+        f"{spec.client_password_auth.upper()})",
+        "delete the proxy and wait until it is gone",
+        {
+            "DBProxyName": spec.name,
+            "EngineFamily": drift.ENGINE_FAMILY,
+            "Auth": [
+                {
+                    "AuthScheme": "SECRETS",
+                    "SecretArn": secret_arn,
+                    "IAMAuth": spec.iam_auth,
+                    "ClientPasswordAuthType": spec.client_auth_type,
+                    "Description": f"proxyctl {spec.name}",
+                }
+            ],
+            "RoleArn": role_arn,
+            "VpcSubnetIds": [s.id for s in found.subnets],
+            "VpcSecurityGroupIds": groups,
+            "RequireTLS": spec.require_tls,
+            "IdleClientTimeout": spec.idle_client_timeout,
+            "DebugLogging": spec.debug_logging,
+            "Tags": tags(spec),
+        },
+    )
+
+
+def _plan_proxy_changes(
+    spec: Spec,
+    plan: Plan,
+    proxy: ProxyInfo,
+    secret_arn: str | Ref,
+    role_arn: str | Ref,
+    groups: list[str | Ref],
+) -> None:
+    """ModifyDBProxy for what differs from the spec (fixed settings were refused earlier)."""
+    differences, params = drift.proxy_changes(spec, proxy, secret_arn, role_arn, groups)
+    if differences:
+        plan.steps.append(
+            Step(
+                "proxy-settings",
+                "modify_proxy",
+                f"change the settings of RDS Proxy {proxy.name}",
+                "put the previous settings back",
+                {"DBProxyName": proxy.name, **params},
+                [d.line() for d in differences],
+            )
+        )
+
+
+def _plan_pool(spec: Spec, plan: Plan, proxy: ProxyInfo | None) -> None:
+    pool = _pool(spec)
+    current = {k: proxy.pool.get(k) for k in pool} if proxy is not None else {}
+    if current == pool:
+        return
+    plan.steps.append(
+        Step(
+            "pool",
+            "modify_pool",
+            "set the pool: max connections {MaxConnectionsPercent}%, max idle "
+            "{MaxIdleConnectionsPercent}%, borrow timeout {ConnectionBorrowTimeout} s".format(
+                **pool
+            ),
+            "put the previous pool settings back",
+            {
+                "DBProxyName": spec.name,
+                "TargetGroupName": TARGET_GROUP,
+                "ConnectionPoolConfig": pool,
+            },
+            [d.line() for d in drift.pool_changes(current, pool)] if proxy is not None else [],
+        )
+    )

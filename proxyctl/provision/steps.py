@@ -23,6 +23,7 @@ class Step:
     summary: str
     undo: str
     params: dict[str, Any] = field(default_factory=dict)
+    details: list[str] = field(default_factory=list)  # "setting: current -> wanted"
 
 
 @dataclass
@@ -40,6 +41,7 @@ class Plan:
             lines.append("  nothing to do: everything in the spec already exists.")
         for number, step in enumerate(self.steps, 1):
             lines.append(f"  {number:>2}. {step.summary}")
+            lines += [f"      {detail}" for detail in step.details]
             lines.append(f"      undo: {step.undo}")
         lines += [f"  reuse: {item}" for item in self.reused]
         lines += [f"  warning: {item}" for item in self.warnings]
