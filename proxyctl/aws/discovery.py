@@ -191,8 +191,9 @@ def check_secret_value(c: Clients, arn: str, field: str = "--secret-arn") -> Non
         )
 
 
-def secret_arn_by_name(c: Clients, name: str) -> str | None:
-    """The ARN of the secret called NAME, or None; refuses one scheduled for deletion."""
+def secret_by_name(c: Clients, name: str) -> tuple[str, str | None] | None:
+    """The ARN and proxyctl:stack tag of the secret called NAME, or None; refuses one
+    scheduled for deletion."""
     meta = describe_secret(c, name)
     if meta is None:
         return None
@@ -204,7 +205,7 @@ def secret_arn_by_name(c: Clients, name: str) -> str | None:
             "choose another --db-user or --name.",
             field="--db-user",
         )
-    return str(meta["ARN"])
+    return str(meta["ARN"]), stack_of(meta.get("Tags"))
 
 
 def _document(value: Any) -> dict[str, Any]:
@@ -233,7 +234,8 @@ def role_info(c: Clients, name: str) -> RoleInfo | None:
     )
 
 
-def stack_group(c: Clients, vpc_id: str, name: str) -> str | None:
+def stack_group(c: Clients, vpc_id: str, name: str) -> tuple[str, str | None] | None:
+    """The id and proxyctl:stack tag of the group called NAME in the VPC, or None."""
     with aws_errors("describe security groups"):
         groups = c.ec2.describe_security_groups(
             Filters=[
@@ -241,7 +243,7 @@ def stack_group(c: Clients, vpc_id: str, name: str) -> str | None:
                 {"Name": "group-name", "Values": [name]},
             ]
         )["SecurityGroups"]
-    return groups[0]["GroupId"] if groups else None
+    return (groups[0]["GroupId"], stack_of(groups[0].get("Tags"))) if groups else None
 
 
 def ingress_rules(c: Clients, group_ids: list[str], port: int = POSTGRES_PORT) -> list[IngressRule]:

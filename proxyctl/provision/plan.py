@@ -9,61 +9,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from proxyctl.errors import UsageError
 from proxyctl.provision import drift, policies
 from proxyctl.provision.model import Discovery, ProxyInfo
 from proxyctl.provision.network import plan_groups
+from proxyctl.provision.preflight import preflight
 from proxyctl.provision.spec import Spec
 from proxyctl.provision.steps import Plan, Ref, Step, tags
 
 __all__ = ["Plan", "Ref", "Step", "build_plan", "preflight"]
 
 TARGET_GROUP = "default"
-
-
-def preflight(spec: Spec, found: Discovery) -> None:
-    """What would make apply fail half-way, refused before anything is created."""
-    azs = {s.az for s in found.subnets}
-    if len(azs) < 2:
-        where = ", ".join(sorted(azs)) or "no subnets"
-        raise UsageError(
-            f"--subnet: the proxy's subnets span one availability zone ({where}).",
-            hint="RDS Proxy needs subnets in at least two AZs of the database's VPC: "
-            "add --subnet for another AZ, or give the database a wider subnet group.",
-            field="--subnet",
-        )
-    proxy = found.proxy
-    if proxy is not None and proxy.stack != spec.name:
-        raise UsageError(
-            f"--name: a proxy named {spec.name!r} already exists and proxyctl init did not "
-            "create it.",
-            hint="Choose another --name.",
-            field="--name",
-        )
-    if proxy is not None:
-        fixed = drift.fixed_differences(spec, found, proxy)
-        if fixed:
-            drift.refuse_fixed(spec, fixed)
-    if spec.secret == "managed" and not found.database.managed_secret_arn:
-        raise UsageError(
-            f"--secret managed: {found.database.identifier} has no RDS-managed master secret.",
-            hint="Use --secret existing --secret-arn ARN, or --secret new --db-user USER.",
-            field="--secret",
-        )
-    role = found.role
-    if spec.role_arn is not None and role is not None and not role.trusts_rds:
-        raise UsageError(
-            f"--role-arn: {role.name} does not trust rds.amazonaws.com.",
-            hint="Add rds.amazonaws.com to the role's trust policy (sts:AssumeRole), or "
-            "leave out --role-arn and let init create a role.",
-            field="--role-arn",
-        )
-    if spec.role_arn is None and role is not None and role.stack != spec.name:
-        raise UsageError(
-            f"--name: an IAM role {role.name} already exists and proxyctl init did not create it.",
-            hint="Choose another --name, or pass that role with --role-arn.",
-            field="--name",
-        )
 
 
 def build_plan(spec: Spec, found: Discovery) -> Plan:

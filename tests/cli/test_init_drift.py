@@ -99,3 +99,43 @@ def test_subnets_cannot_change_in_place_so_init_refuses(
     assert "proxyctl destroy orders-db-proxy" in run.stderr
     proxy = boto_client(loose_stack["endpoint"], "rds").describe_db_proxies()["DBProxies"][0]
     assert proxy["RequireTLS"] is True  # nothing was changed, not even what could be
+
+
+# --- reuse only what carries the stack's tag --------------------------------------------
+
+
+def test_a_group_with_inits_name_but_not_its_tag_is_refused(
+    cli: Cli, loose_stack: dict[str, Any]
+) -> None:
+    ec2 = boto_client(loose_stack["endpoint"], "ec2")
+    group = ec2.create_security_group(
+        GroupName="orders-db-proxy-rds-proxy", Description="someone's", VpcId=loose_stack["vpc"]
+    )["GroupId"]
+    everything = [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+    ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=everything)
+    run = cli("init", "--yes", "--allow-cidr", "10.20.0.0/16")
+    assert run.exit_code == 2, run.stderr
+    assert (
+        f"--name: a security group orders-db-proxy-rds-proxy ({group}) already exists in "
+        f"{loose_stack['vpc']} and proxyctl init did not create it." in run.stderr
+    )
+    assert f"--security-group {group}" in run.stderr
+    perms = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"][0]["IpPermissions"]
+    assert [p["IpProtocol"] for p in perms] == ["-1"]  # no rule was added
+    assert boto_client(loose_stack["endpoint"], "rds").describe_db_proxies()["DBProxies"] == []
+
+
+def test_a_secret_with_inits_name_but_not_its_tag_is_refused(
+    cli: Cli, loose_stack: dict[str, Any]
+) -> None:
+    boto_client(loose_stack["endpoint"], "secretsmanager").create_secret(
+        Name="proxyctl/orders-db-proxy/app", SecretString='{"username": "app", "password": "x"}'
+    )
+    args = ["--secret", "new", "--db-user", "app", "--generate-password"]
+    run = cli("init", "--yes", "--allow-cidr", "10.20.0.0/16", *args)
+    assert run.exit_code == 2, run.stderr
+    assert (
+        "--db-user: a secret proxyctl/orders-db-proxy/app already exists and proxyctl init did "
+        "not create it." in run.stderr
+    )
+    assert boto_client(loose_stack["endpoint"], "rds").describe_db_proxies()["DBProxies"] == []
