@@ -265,6 +265,9 @@ def ingress_rules(c: Clients, group_ids: list[str], port: int = POSTGRES_PORT) -
                 for p in perm.get("UserIdGroupPairs", [])
             ]
             rules += [IngressRule(gid, port, cidr=r["CidrIp"]) for r in perm.get("IpRanges", [])]
+            rules += [
+                IngressRule(gid, port, cidr=r["CidrIpv6"]) for r in perm.get("Ipv6Ranges", [])
+            ]
     return rules
 
 

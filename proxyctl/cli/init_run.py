@@ -106,27 +106,38 @@ def run_init(settings: Settings, flags: dict[str, Any], options: InitOptions) ->
         written = export_terraform(spec, found, options.export_terraform)
         warn(f"wrote Terraform to {options.export_terraform}: {', '.join(p.name for p in written)}")
     if options.dry_run or not plan.steps:
+        for risk in plan.risks:  # stdout may be a file: say them where a person reads
+            warn(risk)
         emit(plan, settings.json)
         return
-    if not settings.json:
-        sys.stderr.write(plan.text())
-    _confirm(settings, ask)
+    if settings.json:
+        for risk in plan.risks:
+            warn(risk)
+    else:
+        sys.stderr.write(plan.text())  # with the risks as warnings
+    _confirm(settings, ask, len(plan.risks))
     password = (
         _password(c, spec, ask) if any(s.action == "create_secret" for s in plan.steps) else None
     )
     _apply(settings, c, spec, found, plan, options, password)
 
 
-def _confirm(settings: Settings, ask: Asker) -> None:
+def _confirm(settings: Settings, ask: Asker, risks: int = 0) -> None:
+    """Apply only on --yes or a yes at the terminal; risky settings are named in the ask."""
     if settings.yes:
         return
+    weaker = (
+        f"{risks} setting{'s' if risks > 1 else ''} above weaken{'' if risks > 1 else 's'} "
+        "the proxy's security"
+    )
     if settings.no_input:
         raise UsageError(
-            "init changes AWS resources: confirm with --yes.",
+            f"init changes AWS resources{' and ' + weaker if risks else ''}: confirm with --yes.",
             hint="Review the plan with --dry-run first.",
             field="--yes",
         )
-    if not ask.confirm("--yes", "Apply this plan?", False):
+    question = f"Apply this plan? ({weaker})" if risks else "Apply this plan?"
+    if not ask.confirm("--yes", question, False):
         raise UsageError("nothing was changed: the plan was not confirmed.", field="--yes")
 
 
@@ -185,7 +196,7 @@ def _apply(
     endpoint = journal.outputs.get("proxy", {}).get("Endpoint") or (
         found.proxy.endpoint if found.proxy else ""
     )
-    warnings = plan.warnings + ctx.warnings
+    warnings = plan.risks + plan.warnings + ctx.warnings
     user = spec.db_user or found.database.master_username
     if generated:
         warnings.append(

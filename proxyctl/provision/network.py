@@ -20,7 +20,9 @@ def _permission(
     perm: dict[str, Any] = {"IpProtocol": "tcp", "FromPort": port, "ToPort": port}
     if source_group is not None:
         perm["UserIdGroupPairs"] = [{"GroupId": source_group, "Description": note}]
-    if cidr is not None:
+    if cidr is not None and ":" in cidr:  # EC2 keeps IPv6 ranges apart, under their own key
+        perm["Ipv6Ranges"] = [{"CidrIpv6": cidr, "Description": note}]
+    elif cidr is not None:
         perm["IpRanges"] = [{"CidrIp": cidr, "Description": note}]
     return perm
 

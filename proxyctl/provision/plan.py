@@ -23,7 +23,7 @@ TARGET_GROUP = "default"
 
 def build_plan(spec: Spec, found: Discovery) -> Plan:
     preflight(spec, found)
-    plan = Plan(spec.name, found.database.label, [], [], [])
+    plan = Plan(spec.name, found.database.label, [], [], [], spec.risks(found.database.vpc_cidr))
     secret_arn = _plan_secret(spec, found, plan)
     role_arn = _plan_role(spec, found, plan, secret_arn)
     groups = plan_groups(spec, found, plan)

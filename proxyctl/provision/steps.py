@@ -34,6 +34,8 @@ class Plan:
     steps: list[Step]
     reused: list[str]
     warnings: list[str]
+    # Choices that weaken security (Spec.risks): init asks to confirm them.
+    risks: list[str] = field(default_factory=list)
 
     def text(self) -> str:
         lines = [f"Plan for RDS Proxy {self.proxy} in front of {self.database}:"]
@@ -44,7 +46,7 @@ class Plan:
             lines += [f"      {detail}" for detail in step.details]
             lines.append(f"      undo: {step.undo}")
         lines += [f"  reuse: {item}" for item in self.reused]
-        lines += [f"  warning: {item}" for item in self.warnings]
+        lines += [f"  warning: {item}" for item in self.risks + self.warnings]
         return "\n".join(lines) + "\n"
 
 
