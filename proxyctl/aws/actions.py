@@ -83,6 +83,23 @@ def authorize_ingress(
     return {}, ("revoke_ingress", p)
 
 
+# The outbound rule EC2 gives every new security group.
+ALL_OUTBOUND = {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+
+
+def limit_egress(c: Clients, p: dict[str, Any], ctx: RunContext) -> tuple[dict[str, Any], Undo]:
+    """Add the outbound rules in P, then remove the allow-all one EC2 made."""
+    with aws_errors(f"set the outbound rules of the security group {p['GroupId']}"):
+        c.ec2.authorize_security_group_egress(**p)
+        c.ec2.revoke_security_group_egress(GroupId=p["GroupId"], IpPermissions=[ALL_OUTBOUND])
+    return {}, ("widen_egress", p)
+
+
+def _widen_egress(c: Clients, p: dict[str, Any], ctx: RunContext) -> None:
+    c.ec2.authorize_security_group_egress(GroupId=p["GroupId"], IpPermissions=[ALL_OUTBOUND])
+    c.ec2.revoke_security_group_egress(**p)
+
+
 def create_proxy(c: Clients, p: dict[str, Any], ctx: RunContext) -> tuple[dict[str, Any], Undo]:
     with aws_errors(f"create the RDS proxy {p['DBProxyName']}"):
         proxy = c.rds.create_db_proxy(**p)["DBProxy"]
@@ -213,6 +230,7 @@ STEPS: dict[str, Callable[[Clients, dict[str, Any], RunContext], tuple[dict[str,
     "put_role_policy": put_role_policy,
     "create_security_group": create_security_group,
     "authorize_ingress": authorize_ingress,
+    "limit_egress": limit_egress,
     "create_proxy": create_proxy,
     "modify_proxy": modify_proxy,
     "modify_pool": modify_pool,
@@ -255,6 +273,7 @@ UNDO: dict[str, Callable[[Clients, dict[str, Any], RunContext], Any]] = {
     ),
     "delete_security_group": lambda c, p, ctx: c.ec2.delete_security_group(**p),
     "revoke_ingress": _revoke,
+    "widen_egress": _widen_egress,
     "delete_proxy": delete_proxy,
     "modify_proxy_back": lambda c, p, ctx: c.rds.modify_db_proxy(**p),
     "modify_pool_back": lambda c, p, ctx: c.rds.modify_db_proxy_target_group(**p),

@@ -60,7 +60,10 @@ def plan_groups(spec: Spec, found: Discovery, plan: Plan) -> list[str | Ref]:
                 },
             )
         )
-        proxy_groups = [Ref("proxy-group", "GroupId")]
+        created = Ref("proxy-group", "GroupId")
+        proxy_groups = [created]
+        if found.database.security_groups:
+            plan.steps.append(_limit_egress(found, created, note))
     if not spec.security_groups:
         _plan_client_rules(spec, found, plan, proxy_groups[0], note)
     for db_group in found.database.security_groups:
@@ -84,6 +87,25 @@ def plan_groups(spec: Spec, found: Discovery, plan: Plan) -> list[str | Ref]:
                 )
             )
     return proxy_groups
+
+
+def _limit_egress(found: Discovery, group: Ref, note: str) -> Step:
+    """The new group reaches the database's groups on its port, and nothing else.
+
+    EC2 gives a new group an allow-all outbound rule that Terraform's provider removes;
+    this step makes both the same, and what the proxy needs.
+    """
+    db = found.database
+    pairs = [{"GroupId": g, "Description": note} for g in db.security_groups]
+    perm = {"IpProtocol": "tcp", "FromPort": db.port, "ToPort": db.port, "UserIdGroupPairs": pairs}
+    return Step(
+        "proxy-egress",
+        "limit_egress",
+        f"let the proxy's group send only to {db.port} on the database's groups "
+        f"{', '.join(db.security_groups)}",
+        "allow all outbound traffic again",
+        {"GroupId": group, "IpPermissions": [perm]},
+    )
 
 
 def _plan_client_rules(
