@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from proxyctl import validate
 from proxyctl.cli.progress import Progress
 from proxyctl.cli.wizard import Asker, Given, choose_database, fill_spec, make_asker
 from proxyctl.config import Settings
@@ -76,6 +77,8 @@ def precheck(flags: dict[str, Any]) -> dict[str, Any]:
     probe.setdefault("name", "placeholder")
     probe["database"] = "placeholder"
     Spec(**probe).check()
+    if flags.get("db_user") is not None:  # checked by Spec only with --secret new
+        validate.iam_db_user(flags["db_user"], field="--db-user")
     return flags
 
 

@@ -89,7 +89,7 @@ class Spec:
         if self.secret == "new":
             if not self.db_user:
                 raise UsageError("--db-user is required with --secret new.", field="--db-user")
-            validate.db_user(self.db_user, field="--db-user")
+            validate.iam_db_user(self.db_user, field="--db-user")
         if self.role_arn is not None and not _ROLE_ARN.match(self.role_arn):
             raise UsageError(
                 f"--role-arn: {self.role_arn!r} is not an IAM role ARN.",

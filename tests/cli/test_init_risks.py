@@ -79,3 +79,14 @@ def test_a_public_range_is_named(cli: Cli, world: dict[str, Any]) -> None:
         "--allow-cidr 198.51.100.0/24 includes addresses outside private networks."
     ]
 
+
+@pytest.mark.parametrize("user", ["*", "app_*"])
+def test_init_refuses_a_wildcard_database_user(cli: Cli, user: str) -> None:
+    # An endpoint nothing listens on: the refusal comes before any AWS call.
+    unreachable = {"PROXYCTL_ENDPOINT_URL": "http://127.0.0.1:9"}
+    run = cli(
+        "init", "--yes", "--secret", "new", "--db-user", user, "--generate-password",
+        env=unreachable,
+    )  # fmt: skip
+    assert run.exit_code == 2
+    assert f"--db-user: {user!r} holds an IAM wildcard or policy variable" in run.stderr
