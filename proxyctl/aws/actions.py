@@ -83,6 +83,12 @@ def authorize_ingress(
     return {}, ("revoke_ingress", p)
 
 
+def revoke_ingress(c: Clients, p: dict[str, Any], ctx: RunContext) -> tuple[dict[str, Any], Undo]:
+    with aws_errors(f"remove rules from the security group {p['GroupId']}"):
+        c.ec2.revoke_security_group_ingress(**p)
+    return {}, ("authorize_ingress_back", p)
+
+
 # The outbound rule EC2 gives every new security group.
 ALL_OUTBOUND = {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
 
@@ -230,6 +236,7 @@ STEPS: dict[str, Callable[[Clients, dict[str, Any], RunContext], tuple[dict[str,
     "put_role_policy": put_role_policy,
     "create_security_group": create_security_group,
     "authorize_ingress": authorize_ingress,
+    "revoke_ingress": revoke_ingress,
     "limit_egress": limit_egress,
     "create_proxy": create_proxy,
     "modify_proxy": modify_proxy,
@@ -273,6 +280,7 @@ UNDO: dict[str, Callable[[Clients, dict[str, Any], RunContext], Any]] = {
     ),
     "delete_security_group": lambda c, p, ctx: c.ec2.delete_security_group(**p),
     "revoke_ingress": _revoke,
+    "authorize_ingress_back": lambda c, p, ctx: c.ec2.authorize_security_group_ingress(**p),
     "widen_egress": _widen_egress,
     "delete_proxy": delete_proxy,
     "modify_proxy_back": lambda c, p, ctx: c.rds.modify_db_proxy(**p),

@@ -260,13 +260,22 @@ def ingress_rules(c: Clients, group_ids: list[str], port: int = POSTGRES_PORT) -
             if protocol not in ("tcp", "-1", "6") or not (protocol == "-1" or low <= port <= high):
                 continue
             gid = group["GroupId"]
-            rules += [
-                IngressRule(gid, port, source_group=p["GroupId"])
+            # Only a rule for exactly TCP PORT can be revoked by that description.
+            exact = protocol in ("tcp", "6") and low == high == port
+            sources = [
+                (p.get("Description", ""), {"source_group": p["GroupId"]})
                 for p in perm.get("UserIdGroupPairs", [])
             ]
-            rules += [IngressRule(gid, port, cidr=r["CidrIp"]) for r in perm.get("IpRanges", [])]
+            sources += [
+                (r.get("Description", ""), {"cidr": r["CidrIp"]}) for r in perm.get("IpRanges", [])
+            ]
+            sources += [
+                (r.get("Description", ""), {"cidr": r["CidrIpv6"]})
+                for r in perm.get("Ipv6Ranges", [])
+            ]
             rules += [
-                IngressRule(gid, port, cidr=r["CidrIpv6"]) for r in perm.get("Ipv6Ranges", [])
+                IngressRule(gid, port, **source, exact=exact, description=note)
+                for note, source in sources
             ]
     return rules
 

@@ -78,6 +78,8 @@ class IngressRule:
     port: int
     source_group: str | None = None
     cidr: str | None = None
+    exact: bool = False  # TCP on that port alone (not a range, not all traffic)
+    description: str = ""
 
 
 @dataclass

@@ -139,3 +139,48 @@ def test_a_secret_with_inits_name_but_not_its_tag_is_refused(
         "not create it." in run.stderr
     )
     assert boto_client(loose_stack["endpoint"], "rds").describe_db_proxies()["DBProxies"] == []
+
+
+def test_client_rules_the_spec_no_longer_lists_are_revoked(
+    cli: Cli, loose_stack: dict[str, Any]
+) -> None:
+    _make(cli, "--allow-cidr", "0.0.0.0/0", "--allow-cidr", "10.20.0.0/16")
+    ec2 = boto_client(loose_stack["endpoint"], "ec2")
+    group = ec2.describe_security_groups(
+        Filters=[{"Name": "group-name", "Values": ["orders-db-proxy-rds-proxy"]}]
+    )["SecurityGroups"][0]["GroupId"]
+    by_hand = {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432}
+    ec2.authorize_security_group_ingress(
+        GroupId=group, IpPermissions=[{**by_hand, "IpRanges": [{"CidrIp": "10.99.0.0/16"}]}]
+    )
+    plan = cli("init", "--dry-run", "--allow-cidr", "10.20.0.0/16")
+    assert "revoke 5432 on the proxy's group from 0.0.0.0/0" in plan.stdout
+    assert "undo: add those rules back" in plan.stdout
+    run = cli("init", "--yes", "--allow-cidr", "10.20.0.0/16")
+    assert run.exit_code == 0, run.stderr
+    perms = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"][0]["IpPermissions"]
+    cidrs = sorted(r["CidrIp"] for p in perms for r in p.get("IpRanges", []))
+    assert cidrs == ["10.20.0.0/16", "10.99.0.0/16"]  # a rule added by hand stays
+
+
+def test_a_failed_run_puts_revoked_client_rules_back(
+    cli: Cli, loose_stack: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from proxyctl.aws import actions
+    from proxyctl.errors import ConnectionProblem
+
+    _make(cli, "--allow-cidr", "192.0.2.0/24", "--allow-cidr", "10.20.0.0/16")
+
+    def unhealthy(c: Any, name: str, ctx: Any) -> str:
+        raise ConnectionProblem("the proxy is not healthy: orders-db-1 is UNAVAILABLE")
+
+    monkeypatch.setattr(actions, "wait_healthy", unhealthy)
+    run = cli("init", "--yes", "--allow-cidr", "10.20.0.0/16")
+    assert run.exit_code == 5
+    assert "undone, newest first: revoke 5432 on the proxy's group from 192.0.2.0/24." in run.stderr
+    ec2 = boto_client(loose_stack["endpoint"], "ec2")
+    group = ec2.describe_security_groups(
+        Filters=[{"Name": "group-name", "Values": ["orders-db-proxy-rds-proxy"]}]
+    )["SecurityGroups"][0]
+    cidrs = sorted(r["CidrIp"] for p in group["IpPermissions"] for r in p.get("IpRanges", []))
+    assert cidrs == ["10.20.0.0/16", "192.0.2.0/24"]
