@@ -80,33 +80,22 @@ def refuse_fixed(spec: Spec, differences: list[Difference]) -> None:
     )
 
 
-def proxy_changes(
-    spec: Spec,
-    proxy: ProxyInfo,
-    secret_arn: str | Ref,
-    role_arn: str | Ref,
-    groups: list[str | Ref],
-) -> tuple[list[Difference], dict[str, Any]]:
-    """The differences ModifyDBProxy can make, and its parameters for them."""
-    diffs: list[Difference] = []
-    params: dict[str, Any] = {}
+# (setting, flag, current, wanted, ModifyDBProxy parameter) for each compared setting.
+Compared = tuple[str, str, Any, Any, str]
+
+
+def _compared(
+    spec: Spec, proxy: ProxyInfo, secret_arn: str | Ref, role_arn: str | Ref
+) -> list[Compared]:
     auth = main_auth(proxy)
-    wanted_auth = {
-        **auth,
-        "AuthScheme": "SECRETS",
-        "SecretArn": secret_arn,
-        "IAMAuth": spec.iam_auth,
-        "ClientPasswordAuthType": spec.client_auth_type,
-    }
-    checks: list[tuple[str, str, Any, Any, str]] = [
+    client_auth = auth.get("ClientPasswordAuthType")
+    return [
         ("TLS required", "--require-tls", proxy.require_tls, spec.require_tls, "RequireTLS"),
         ("IAM auth", "--iam-auth", auth.get("IAMAuth"), spec.iam_auth, "Auth"),
         (
             "client password auth",
             "--client-password-auth",
-            _AUTH_NAMES.get(
-                auth.get("ClientPasswordAuthType", ""), auth.get("ClientPasswordAuthType")
-            ),
+            _AUTH_NAMES.get(client_auth or "", client_auth),
             spec.client_password_auth,
             "Auth",
         ),
@@ -127,22 +116,41 @@ def proxy_changes(
         ),
         ("role", "--role-arn", proxy.role_arn, role_arn, "RoleArn"),
     ]
-    for setting, flag, current, wanted, key in checks:
-        if current == wanted:
-            continue
-        diffs.append(Difference(setting, _value(setting, current), _value(setting, wanted), flag))
-        params[key] = wanted
-    if "Auth" in params:
+
+
+def proxy_changes(
+    spec: Spec,
+    proxy: ProxyInfo,
+    secret_arn: str | Ref,
+    role_arn: str | Ref,
+    groups: list[str | Ref],
+) -> tuple[list[Difference], dict[str, Any]]:
+    """The differences ModifyDBProxy can make, and its parameters for them."""
+    diffs: list[Difference] = []
+    params: dict[str, Any] = {}
+    for setting, flag, current, wanted, key in _compared(spec, proxy, secret_arn, role_arn):
+        if current != wanted:
+            diffs.append(
+                Difference(setting, _value(setting, current), _value(setting, wanted), flag)
+            )
+            params[key] = wanted
+    if "Auth" in params:  # the whole list: the proxy's other entries stay as they are
+        auth = main_auth(proxy)
+        wanted_auth = {
+            **auth,
+            "AuthScheme": "SECRETS",
+            "SecretArn": secret_arn,
+            "IAMAuth": spec.iam_auth,
+            "ClientPasswordAuthType": spec.client_auth_type,
+        }
         others = [_auth_request(a) for a in proxy.auth if a != auth]
         params["Auth"] = [*others, _auth_request(wanted_auth)]
+    # A group init is about to create (a Ref) is new to the proxy by definition.
     if sorted(map(str, proxy.security_groups)) != sorted(map(str, groups)) or any(
         isinstance(g, Ref) for g in groups
     ):
-        diffs.append(
-            Difference(
-                "security groups", _shown(proxy.security_groups), _shown(groups), "--security-group"
-            )
-        )
+        shown = (_shown(proxy.security_groups), _shown(groups))
+        diffs.append(Difference("security groups", *shown, "--security-group"))
         params["SecurityGroups"] = groups
     return diffs, params
 
