@@ -86,6 +86,23 @@ def db_user(value: str, field: str = "--user") -> str:
     return value
 
 
+# In an IAM resource ARN, * and ? match any characters and ${...} is a policy variable.
+_IAM_PATTERN = re.compile(r"[*?]|\$\{")
+
+
+def iam_db_user(value: str, field: str = "--db-user") -> str:
+    """A database user that goes into an rds-db:connect resource: no IAM wildcards."""
+    db_user(value, field)
+    if _IAM_PATTERN.search(value):
+        raise UsageError(
+            f"{field}: {value!r} holds an IAM wildcard or policy variable (*, ? or ${{...}}): "
+            "the policy would let the role connect as other users.",
+            hint="Give one database user by its exact name.",
+            field=field,
+        )
+    return value
+
+
 def proxy_name(value: str, field: str = "--proxy") -> str:
     if not _PROXY_NAME.match(value):
         raise UsageError(

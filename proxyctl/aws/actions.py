@@ -12,6 +12,7 @@ from proxyctl.aws.clients import Clients
 from proxyctl.aws.errors import aws_code, aws_errors
 from proxyctl.errors import ConnectionProblem, NotFoundError, ProxyctlError
 from proxyctl.provision.health import BAD_PROXY_STATES, TargetHealth, summary, targets_from_api
+from proxyctl.provision.model import AUTH_KEYS
 
 Undo = tuple[str, dict[str, Any]]
 BUSY_CODES = {"InvalidDBClusterStateFault", "InvalidDBInstanceStateFault"}
@@ -82,6 +83,29 @@ def authorize_ingress(
     return {}, ("revoke_ingress", p)
 
 
+def revoke_ingress(c: Clients, p: dict[str, Any], ctx: RunContext) -> tuple[dict[str, Any], Undo]:
+    with aws_errors(f"remove rules from the security group {p['GroupId']}"):
+        c.ec2.revoke_security_group_ingress(**p)
+    return {}, ("authorize_ingress_back", p)
+
+
+# The outbound rule EC2 gives every new security group.
+ALL_OUTBOUND = {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+
+
+def limit_egress(c: Clients, p: dict[str, Any], ctx: RunContext) -> tuple[dict[str, Any], Undo]:
+    """Add the outbound rules in P, then remove the allow-all one EC2 made."""
+    with aws_errors(f"set the outbound rules of the security group {p['GroupId']}"):
+        c.ec2.authorize_security_group_egress(**p)
+        c.ec2.revoke_security_group_egress(GroupId=p["GroupId"], IpPermissions=[ALL_OUTBOUND])
+    return {}, ("widen_egress", p)
+
+
+def _widen_egress(c: Clients, p: dict[str, Any], ctx: RunContext) -> None:
+    c.ec2.authorize_security_group_egress(GroupId=p["GroupId"], IpPermissions=[ALL_OUTBOUND])
+    c.ec2.revoke_security_group_egress(**p)
+
+
 def create_proxy(c: Clients, p: dict[str, Any], ctx: RunContext) -> tuple[dict[str, Any], Undo]:
     with aws_errors(f"create the RDS proxy {p['DBProxyName']}"):
         proxy = c.rds.create_db_proxy(**p)["DBProxy"]
@@ -94,11 +118,46 @@ def create_proxy(c: Clients, p: dict[str, Any], ctx: RunContext) -> tuple[dict[s
     return outputs, ("delete_proxy", {"DBProxyName": p["DBProxyName"]})
 
 
+# ModifyDBProxy's parameters, and where DescribeDBProxies shows each one's value.
+_PROXY_SETTINGS = {
+    "Auth": "Auth",
+    "RequireTLS": "RequireTLS",
+    "IdleClientTimeout": "IdleClientTimeout",
+    "DebugLogging": "DebugLogging",
+    "RoleArn": "RoleArn",
+    "SecurityGroups": "VpcSecurityGroupIds",
+}
+
+
+def modify_proxy(c: Clients, p: dict[str, Any], ctx: RunContext) -> tuple[dict[str, Any], Undo]:
+    """ModifyDBProxy; the undo puts back the values, as AWS had them, of what it changes."""
+    name = p["DBProxyName"]
+    with aws_errors(f"describe the RDS proxy {name}"):
+        now = c.rds.describe_db_proxies(DBProxyName=name)["DBProxies"][0]
+    before: dict[str, Any] = {"DBProxyName": name}
+    for key, shown_as in _PROXY_SETTINGS.items():
+        if key in p and shown_as in now:
+            before[key] = now[shown_as]
+    if "Auth" in before:  # DescribeDBProxies' entries, as ModifyDBProxy takes them
+        before["Auth"] = [
+            {k: a[k] for k in AUTH_KEYS if a.get(k) is not None} for a in before["Auth"]
+        ]
+    with aws_errors(f"change the settings of the RDS proxy {name}"):
+        c.rds.modify_db_proxy(**p)
+    return {}, ("modify_proxy_back", before)
+
+
 def _pool_now(c: Clients, name: str) -> dict[str, Any]:
     with aws_errors(f"read the target group of {name}"):
         groups = c.rds.describe_db_proxy_target_groups(DBProxyName=name)["TargetGroups"]
     pool = dict(groups[0].get("ConnectionPoolConfig", {})) if groups else {}
-    keys = ("MaxConnectionsPercent", "MaxIdleConnectionsPercent", "ConnectionBorrowTimeout")
+    # InitQuery too, so that the undo puts a changed init query back.
+    keys = (
+        "MaxConnectionsPercent",
+        "MaxIdleConnectionsPercent",
+        "ConnectionBorrowTimeout",
+        "InitQuery",
+    )
     return {k: pool[k] for k in keys if k in pool}
 
 
@@ -177,7 +236,10 @@ STEPS: dict[str, Callable[[Clients, dict[str, Any], RunContext], tuple[dict[str,
     "put_role_policy": put_role_policy,
     "create_security_group": create_security_group,
     "authorize_ingress": authorize_ingress,
+    "revoke_ingress": revoke_ingress,
+    "limit_egress": limit_egress,
     "create_proxy": create_proxy,
+    "modify_proxy": modify_proxy,
     "modify_pool": modify_pool,
     "register_targets": register_targets,
 }
@@ -218,7 +280,10 @@ UNDO: dict[str, Callable[[Clients, dict[str, Any], RunContext], Any]] = {
     ),
     "delete_security_group": lambda c, p, ctx: c.ec2.delete_security_group(**p),
     "revoke_ingress": _revoke,
+    "authorize_ingress_back": lambda c, p, ctx: c.ec2.authorize_security_group_ingress(**p),
+    "widen_egress": _widen_egress,
     "delete_proxy": delete_proxy,
+    "modify_proxy_back": lambda c, p, ctx: c.rds.modify_db_proxy(**p),
     "modify_pool_back": lambda c, p, ctx: c.rds.modify_db_proxy_target_group(**p),
     "deregister_targets": lambda c, p, ctx: c.rds.deregister_db_proxy_targets(**p),
 }

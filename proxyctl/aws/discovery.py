@@ -191,8 +191,9 @@ def check_secret_value(c: Clients, arn: str, field: str = "--secret-arn") -> Non
         )
 
 
-def secret_arn_by_name(c: Clients, name: str) -> str | None:
-    """The ARN of the secret called NAME, or None; refuses one scheduled for deletion."""
+def secret_by_name(c: Clients, name: str) -> tuple[str, str | None] | None:
+    """The ARN and proxyctl:stack tag of the secret called NAME, or None; refuses one
+    scheduled for deletion."""
     meta = describe_secret(c, name)
     if meta is None:
         return None
@@ -204,7 +205,7 @@ def secret_arn_by_name(c: Clients, name: str) -> str | None:
             "choose another --db-user or --name.",
             field="--db-user",
         )
-    return str(meta["ARN"])
+    return str(meta["ARN"]), stack_of(meta.get("Tags"))
 
 
 def _document(value: Any) -> dict[str, Any]:
@@ -233,7 +234,8 @@ def role_info(c: Clients, name: str) -> RoleInfo | None:
     )
 
 
-def stack_group(c: Clients, vpc_id: str, name: str) -> str | None:
+def stack_group(c: Clients, vpc_id: str, name: str) -> tuple[str, str | None] | None:
+    """The id and proxyctl:stack tag of the group called NAME in the VPC, or None."""
     with aws_errors("describe security groups"):
         groups = c.ec2.describe_security_groups(
             Filters=[
@@ -241,7 +243,7 @@ def stack_group(c: Clients, vpc_id: str, name: str) -> str | None:
                 {"Name": "group-name", "Values": [name]},
             ]
         )["SecurityGroups"]
-    return groups[0]["GroupId"] if groups else None
+    return (groups[0]["GroupId"], stack_of(groups[0].get("Tags"))) if groups else None
 
 
 def ingress_rules(c: Clients, group_ids: list[str], port: int = POSTGRES_PORT) -> list[IngressRule]:
@@ -258,11 +260,23 @@ def ingress_rules(c: Clients, group_ids: list[str], port: int = POSTGRES_PORT) -
             if protocol not in ("tcp", "-1", "6") or not (protocol == "-1" or low <= port <= high):
                 continue
             gid = group["GroupId"]
-            rules += [
-                IngressRule(gid, port, source_group=p["GroupId"])
+            # Only a rule for exactly TCP PORT can be revoked by that description.
+            exact = protocol in ("tcp", "6") and low == high == port
+            sources = [
+                (p.get("Description", ""), {"source_group": p["GroupId"]})
                 for p in perm.get("UserIdGroupPairs", [])
             ]
-            rules += [IngressRule(gid, port, cidr=r["CidrIp"]) for r in perm.get("IpRanges", [])]
+            sources += [
+                (r.get("Description", ""), {"cidr": r["CidrIp"]}) for r in perm.get("IpRanges", [])
+            ]
+            sources += [
+                (r.get("Description", ""), {"cidr": r["CidrIpv6"]})
+                for r in perm.get("Ipv6Ranges", [])
+            ]
+            rules += [
+                IngressRule(gid, port, **source, exact=exact, description=note)
+                for note, source in sources
+            ]
     return rules
 
 
@@ -290,4 +304,11 @@ def proxy_info(c: Clients, name: str) -> ProxyInfo | None:
         targets=sorted(
             {t.get("TrackedClusterId") or t.get("RdsResourceId", "") for t in targets} - {""}
         ),
+        require_tls=item.get("RequireTLS"),
+        idle_client_timeout=item.get("IdleClientTimeout"),
+        debug_logging=item.get("DebugLogging"),
+        auth=[dict(a) for a in item.get("Auth", [])],
+        role_arn=item.get("RoleArn", ""),
+        engine_family=item.get("EngineFamily", ""),
+        vpc_id=item.get("VpcId", ""),
     )

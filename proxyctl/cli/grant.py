@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from proxyctl.errors import NotFoundError
+from proxyctl.errors import NotFoundError, UsageError
 
 if TYPE_CHECKING:
     from proxyctl.aws.clients import Clients
@@ -55,10 +55,11 @@ def grant(
 
     settings: Settings = ctx.obj
     if db_user is None:
-        db_user = ask_text(settings, "--db-user", "Database user:", validate.db_user)
-    validate.db_user(db_user, field="--db-user")
+        db_user = ask_text(settings, "--db-user", "Database user:", validate.iam_db_user)
+    validate.iam_db_user(db_user, field="--db-user")
     if role is None and not print_policy:
         role = ask_text(settings, "--role", "IAM role of the application:", role_name)
+    role_arn = role if role is not None and is_arn(role) else None
     role = role_name(role) if role is not None else None
     c = Clients(settings)
     if is_arn(name):
@@ -68,7 +69,7 @@ def grant(
         label, arn = validate.proxy_name(name, field="NAME"), _proxy_arn(c, name)
     made = build_grant(label, arn, db_user, role)
     if not print_policy and role is not None:
-        made.change = _put(c, role, made)
+        made.change = _put(c, role, made, role_arn)
     emit(made, settings.json)
 
 
@@ -88,8 +89,12 @@ def _proxy_arn(c: "Clients", name: str) -> "ProxyArn":
     return ProxyArn.parse(found.arn)
 
 
-def _put(c: "Clients", role: str, made: "Grant") -> str:
-    """Put the policy on ROLE, unless it has exactly that already; say which."""
+def _put(c: "Clients", role: str, made: "Grant", role_arn: str | None) -> str:
+    """Put the policy on ROLE, unless it has exactly that already; say which.
+
+    A role given by ARN must be the role found: IAM looks roles up by name in the
+    caller's account, and another account's or path's role of that name is another role.
+    """
     from proxyctl.aws import actions, discovery
 
     found = discovery.role_info(c, role)
@@ -98,6 +103,14 @@ def _put(c: "Clients", role: str, made: "Grant") -> str:
             f"--role: no IAM role {role!r} in this account.",
             hint="Give the name of the role your application runs as "
             "(`aws iam list-roles` lists them).",
+            field="--role",
+        )
+    if role_arn is not None and role_arn != found.arn:
+        raise UsageError(
+            f"--role: {role_arn} is not the role IAM finds by that name: the role {role} of "
+            f"this account is {found.arn}.",
+            hint="Run grant with credentials of the role's own account, or give this "
+            "account's role (its name or exact ARN).",
             field="--role",
         )
     before = found.policies.get(made.policy_name)

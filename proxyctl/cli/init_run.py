@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from proxyctl import validate
 from proxyctl.cli.progress import Progress
 from proxyctl.cli.wizard import Asker, Given, choose_database, fill_spec, make_asker
 from proxyctl.config import Settings
 from proxyctl.errors import UsageError
 from proxyctl.logs import remember_secret
-from proxyctl.output import emit, note
+from proxyctl.output import emit, note, warn
 from proxyctl.provision import policies
 from proxyctl.provision.spec import Spec, parse_tags, read_spec, to_toml
 
@@ -78,6 +79,8 @@ def precheck(flags: dict[str, Any]) -> dict[str, Any]:
     probe.setdefault("name", "placeholder")
     probe["database"] = "placeholder"
     Spec(**probe).check()
+    if flags.get("db_user") is not None:  # checked by Spec only with --secret new
+        validate.iam_db_user(flags["db_user"], field="--db-user")
     return flags
 
 
@@ -112,11 +115,16 @@ def run_init(settings: Settings, flags: dict[str, Any], options: InitOptions) ->
         written = export_terraform(spec, found, target, overwrite=replace_terraform)
         note(f"wrote Terraform to {target}: {', '.join(p.name for p in written)}")
     if options.dry_run or not plan.steps:
+        for risk in plan.risks:  # stdout may be a file: say them where a person reads
+            warn(risk)
         emit(plan, settings.json)
         return
-    if not settings.json:
-        note(plan.text())
-    _confirm(settings, ask)
+    if settings.json:
+        for risk in plan.risks:
+            warn(risk)
+    else:
+        note(plan.text())  # with the risks as warnings
+    _confirm(settings, ask, len(plan.risks))
     password = (
         _password(c, spec, ask) if any(s.action == "create_secret" for s in plan.steps) else None
     )
@@ -143,16 +151,22 @@ def _may_replace(settings: Settings, options: InitOptions, ask: Asker) -> tuple[
     return bool(spec_there), bool(terraform_there)
 
 
-def _confirm(settings: Settings, ask: Asker) -> None:
+def _confirm(settings: Settings, ask: Asker, risks: int = 0) -> None:
+    """Apply only on --yes or a yes at the terminal; risky settings are named in the ask."""
     if settings.yes:
         return
+    weaker = (
+        f"{risks} setting{'s' if risks > 1 else ''} above weaken{'' if risks > 1 else 's'} "
+        "the proxy's security"
+    )
     if settings.no_input:
         raise UsageError(
-            "init changes AWS resources: confirm with --yes.",
+            f"init changes AWS resources{' and ' + weaker if risks else ''}: confirm with --yes.",
             hint="Review the plan with --dry-run first.",
             field="--yes",
         )
-    if not ask.confirm("--yes", "Apply this plan?", False):
+    question = f"Apply this plan? ({weaker})" if risks else "Apply this plan?"
+    if not ask.confirm("--yes", question, False):
         raise UsageError("nothing was changed: the plan was not confirmed.", field="--yes")
 
 
@@ -211,7 +225,7 @@ def _apply(
     endpoint = journal.outputs.get("proxy", {}).get("Endpoint") or (
         found.proxy.endpoint if found.proxy else ""
     )
-    warnings = plan.warnings + ctx.warnings
+    warnings = plan.risks + plan.warnings + ctx.warnings
     user = spec.db_user or found.database.master_username
     if generated:
         warnings.append(

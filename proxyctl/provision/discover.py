@@ -53,10 +53,10 @@ def discover(c: Clients, spec: Spec, databases: list[Database]) -> Discovery:
     group = (
         None if spec.security_groups else aws.stack_group(c, db.vpc_id, policies.group_name(spec))
     )
-    proxy_groups = spec.security_groups or ([group] if group else [])
-    new_secret = (
-        aws.secret_arn_by_name(c, policies.secret_name(spec)) if spec.secret == "new" else None
-    )
+    # Rules are read only from groups init may change: its own, or those given.
+    ours = group is not None and group[1] == spec.name
+    proxy_groups = spec.security_groups or ([group[0]] if group and ours else [])
+    new_secret = aws.secret_by_name(c, policies.secret_name(spec)) if spec.secret == "new" else None
     return Discovery(
         region=c.region,
         account=account,
@@ -64,10 +64,12 @@ def discover(c: Clients, spec: Spec, databases: list[Database]) -> Discovery:
         database=db,
         secret=_secret(c, spec, db),
         role=role,
-        proxy_group=group,
+        proxy_group=group[0] if group else None,
+        proxy_group_stack=group[1] if group else None,
         rules=aws.ingress_rules(c, db.security_groups, db.port)
         + aws.ingress_rules(c, proxy_groups),
         proxy=aws.proxy_info(c, spec.name),
         subnets=_subnets(c, spec, db),
-        new_secret_arn=new_secret,
+        new_secret_arn=new_secret[0] if new_secret else None,
+        new_secret_stack=new_secret[1] if new_secret else None,
     )

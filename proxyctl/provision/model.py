@@ -6,6 +6,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 POSTGRES_PORT = 5432
+# The members of ModifyDBProxy's UserAuthConfig; DescribeDBProxies' Auth entries have
+# the same names.
+AUTH_KEYS = (
+    "Description",
+    "UserName",
+    "AuthScheme",
+    "SecretArn",
+    "IAMAuth",
+    "ClientPasswordAuthType",
+)
 
 
 @dataclass
@@ -68,6 +78,8 @@ class IngressRule:
     port: int
     source_group: str | None = None
     cidr: str | None = None
+    exact: bool = False  # TCP on that port alone (not a range, not all traffic)
+    description: str = ""
 
 
 @dataclass
@@ -81,6 +93,14 @@ class ProxyInfo:
     security_groups: list[str]
     pool: dict[str, Any] = field(default_factory=dict)
     targets: list[str] = field(default_factory=list)  # registered cluster/instance ids
+    # The settings init compares with the spec (None: AWS did not say).
+    require_tls: bool | None = None
+    idle_client_timeout: int | None = None
+    debug_logging: bool | None = None
+    auth: list[dict[str, Any]] = field(default_factory=list)  # DescribeDBProxies' Auth
+    role_arn: str = ""
+    engine_family: str = ""
+    vpc_id: str = ""
 
     @property
     def resource_id(self) -> str:
@@ -98,8 +118,12 @@ class Discovery:
     database: Database
     secret: SecretInfo | None  # the chosen secret (managed or existing); None for a new one
     role: RoleInfo | None  # the stack's role (or --role-arn's), when it exists
-    proxy_group: str | None  # the stack's proxy security group, when it exists
+    proxy_group: str | None  # the proxy security group by init's name, when it exists
     rules: list[IngressRule]  # 5432 rules on the proxy and database groups
     proxy: ProxyInfo | None  # the proxy of that name, when it exists
     subnets: list[Subnet] = field(default_factory=list)  # the ones the proxy will use
     new_secret_arn: str | None = None  # the stack's secret from an earlier run
+    # The proxyctl:stack tags of proxy_group and of the secret named like new_secret_arn's:
+    # init reuses them only when they carry this stack's name.
+    proxy_group_stack: str | None = None
+    new_secret_stack: str | None = None

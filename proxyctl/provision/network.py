@@ -20,7 +20,9 @@ def _permission(
     perm: dict[str, Any] = {"IpProtocol": "tcp", "FromPort": port, "ToPort": port}
     if source_group is not None:
         perm["UserIdGroupPairs"] = [{"GroupId": source_group, "Description": note}]
-    if cidr is not None:
+    if cidr is not None and ":" in cidr:  # EC2 keeps IPv6 ranges apart, under their own key
+        perm["Ipv6Ranges"] = [{"CidrIpv6": cidr, "Description": note}]
+    elif cidr is not None:
         perm["IpRanges"] = [{"CidrIp": cidr, "Description": note}]
     return perm
 
@@ -58,9 +60,14 @@ def plan_groups(spec: Spec, found: Discovery, plan: Plan) -> list[str | Ref]:
                 },
             )
         )
-        proxy_groups = [Ref("proxy-group", "GroupId")]
+        created = Ref("proxy-group", "GroupId")
+        proxy_groups = [created]
+        if found.database.security_groups:
+            plan.steps.append(_limit_egress(found, created, note))
     if not spec.security_groups:
+        # New rules first: a client in both the old and the new ranges is never cut off.
         _plan_client_rules(spec, found, plan, proxy_groups[0], note)
+        _plan_stale_rules(spec, found, plan, proxy_groups[0], note)
     for db_group in found.database.security_groups:
         for source in proxy_groups:
             rules = [r for r in found.rules if r.port == found.database.port]
@@ -82,6 +89,62 @@ def plan_groups(spec: Spec, found: Discovery, plan: Plan) -> list[str | Ref]:
                 )
             )
     return proxy_groups
+
+
+def _limit_egress(found: Discovery, group: Ref, note: str) -> Step:
+    """The new group reaches the database's groups on its port, and nothing else.
+
+    EC2 gives a new group an allow-all outbound rule that Terraform's provider removes;
+    this step makes both the same, and what the proxy needs.
+    """
+    db = found.database
+    pairs = [{"GroupId": g, "Description": note} for g in db.security_groups]
+    perm = {"IpProtocol": "tcp", "FromPort": db.port, "ToPort": db.port, "UserIdGroupPairs": pairs}
+    return Step(
+        "proxy-egress",
+        "limit_egress",
+        f"let the proxy's group send only to {db.port} on the database's groups "
+        f"{', '.join(db.security_groups)}",
+        "allow all outbound traffic again",
+        {"GroupId": group, "IpPermissions": [perm]},
+    )
+
+
+def _plan_stale_rules(
+    spec: Spec, found: Discovery, plan: Plan, group: str | Ref, note: str
+) -> None:
+    """Revoke the client rules an earlier init added that the spec no longer lists.
+
+    Only rules with init's description: a rule added by hand (as `check` suggests) stays.
+    """
+    stale = [
+        r
+        for r in found.rules
+        if r.group_id == group
+        and r.port == POSTGRES_PORT
+        and r.exact
+        and r.description == note
+        and (
+            r.source_group not in spec.allow_sg if r.source_group else r.cidr not in spec.allow_cidr
+        )
+    ]
+    if not stale:
+        return
+    shown = [str(r.source_group or r.cidr) for r in stale]
+    plan.steps.append(
+        Step(
+            "proxy-rules-stale",
+            "revoke_ingress",
+            f"revoke 5432 on the proxy's group from {', '.join(shown)}",
+            "add those rules back",
+            {
+                "GroupId": group,
+                "IpPermissions": [
+                    _permission(source_group=r.source_group, cidr=r.cidr, note=note) for r in stale
+                ],
+            },
+        )
+    )
 
 
 def _plan_client_rules(

@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from proxyctl.errors import UsageError
-from proxyctl.provision import policies
-from proxyctl.provision.model import Discovery
+from proxyctl.provision import drift, policies
+from proxyctl.provision.model import Discovery, ProxyInfo
 from proxyctl.provision.network import plan_groups
+from proxyctl.provision.preflight import preflight
 from proxyctl.provision.spec import Spec
 from proxyctl.provision.steps import Plan, Ref, Step, tags
 
@@ -21,50 +21,9 @@ __all__ = ["Plan", "Ref", "Step", "build_plan", "preflight"]
 TARGET_GROUP = "default"
 
 
-def preflight(spec: Spec, found: Discovery) -> None:
-    """What would make apply fail half-way, refused before anything is created."""
-    azs = {s.az for s in found.subnets}
-    if len(azs) < 2:
-        where = ", ".join(sorted(azs)) or "no subnets"
-        raise UsageError(
-            f"--subnet: the proxy's subnets span one availability zone ({where}).",
-            hint="RDS Proxy needs subnets in at least two AZs of the database's VPC: "
-            "add --subnet for another AZ, or give the database a wider subnet group.",
-            field="--subnet",
-        )
-    proxy = found.proxy
-    if proxy is not None and proxy.stack != spec.name:
-        raise UsageError(
-            f"--name: a proxy named {spec.name!r} already exists and proxyctl init did not "
-            "create it.",
-            hint="Choose another --name.",
-            field="--name",
-        )
-    if spec.secret == "managed" and not found.database.managed_secret_arn:
-        raise UsageError(
-            f"--secret managed: {found.database.identifier} has no RDS-managed master secret.",
-            hint="Use --secret existing --secret-arn ARN, or --secret new --db-user USER.",
-            field="--secret",
-        )
-    role = found.role
-    if spec.role_arn is not None and role is not None and not role.trusts_rds:
-        raise UsageError(
-            f"--role-arn: {role.name} does not trust rds.amazonaws.com.",
-            hint="Add rds.amazonaws.com to the role's trust policy (sts:AssumeRole), or "
-            "leave out --role-arn and let init create a role.",
-            field="--role-arn",
-        )
-    if spec.role_arn is None and role is not None and role.stack != spec.name:
-        raise UsageError(
-            f"--name: an IAM role {role.name} already exists and proxyctl init did not create it.",
-            hint="Choose another --name, or pass that role with --role-arn.",
-            field="--name",
-        )
-
-
 def build_plan(spec: Spec, found: Discovery) -> Plan:
     preflight(spec, found)
-    plan = Plan(spec.name, found.database.label, [], [], [])
+    plan = Plan(spec.name, found.database.label, [], [], [], spec.risks(found.database.vpc_cidr))
     secret_arn = _plan_secret(spec, found, plan)
     role_arn = _plan_role(spec, found, plan, secret_arn)
     groups = plan_groups(spec, found, plan)
@@ -183,58 +142,12 @@ def _plan_proxy(
     groups: list[str | Ref],
 ) -> None:
     db, proxy = found.database, found.proxy
-    tls = "required" if spec.require_tls else "optional"
     if proxy is None:
-        plan.steps.append(
-            Step(
-                "proxy",
-                "create_proxy",
-                f"create RDS Proxy {spec.name} (TLS {tls}, IAM auth {spec.iam_auth}, "
-                f"{spec.client_password_auth.upper()})",
-                "delete the proxy and wait until it is gone",
-                {
-                    "DBProxyName": spec.name,
-                    "EngineFamily": "POSTGRESQL",
-                    "Auth": [
-                        {
-                            "AuthScheme": "SECRETS",
-                            "SecretArn": secret_arn,
-                            "IAMAuth": spec.iam_auth,
-                            "ClientPasswordAuthType": spec.client_auth_type,
-                            "Description": f"proxyctl {spec.name}",
-                        }
-                    ],
-                    "RoleArn": role_arn,
-                    "VpcSubnetIds": [s.id for s in found.subnets],
-                    "VpcSecurityGroupIds": groups,
-                    "RequireTLS": spec.require_tls,
-                    "IdleClientTimeout": spec.idle_client_timeout,
-                    "DebugLogging": spec.debug_logging,
-                    "Tags": tags(spec),
-                },
-            )
-        )
+        plan.steps.append(_create_proxy(spec, found, secret_arn, role_arn, groups))
     else:
         plan.reused.append(f"RDS Proxy {proxy.name} ({proxy.status})")
-    pool = _pool(spec)
-    current = {k: proxy.pool.get(k) for k in pool} if proxy is not None else {}
-    if current != pool:
-        plan.steps.append(
-            Step(
-                "pool",
-                "modify_pool",
-                "set the pool: max connections {MaxConnectionsPercent}%, max idle "
-                "{MaxIdleConnectionsPercent}%, borrow timeout {ConnectionBorrowTimeout} s".format(
-                    **pool
-                ),
-                "put the previous pool settings back",
-                {
-                    "DBProxyName": spec.name,
-                    "TargetGroupName": TARGET_GROUP,
-                    "ConnectionPoolConfig": pool,
-                },
-            )
-        )
+        _plan_proxy_changes(spec, plan, proxy, secret_arn, role_arn, groups)
+    _plan_pool(spec, plan, proxy)
     if proxy is None or db.identifier not in proxy.targets:
         key = "DBClusterIdentifiers" if db.kind == "cluster" else "DBInstanceIdentifiers"
         plan.steps.append(
@@ -246,3 +159,83 @@ def _plan_proxy(
                 {"DBProxyName": spec.name, "TargetGroupName": TARGET_GROUP, key: [db.identifier]},
             )
         )
+
+
+def _create_proxy(
+    spec: Spec, found: Discovery, secret_arn: str | Ref, role_arn: str | Ref, groups: list[Any]
+) -> Step:
+    tls = "required" if spec.require_tls else "optional"
+    return Step(
+        "proxy",
+        "create_proxy",
+        f"create RDS Proxy {spec.name} (TLS {tls}, IAM auth {spec.iam_auth}, "
+        f"{spec.client_password_auth.upper()})",
+        "delete the proxy and wait until it is gone",
+        {
+            "DBProxyName": spec.name,
+            "EngineFamily": drift.ENGINE_FAMILY,
+            "Auth": [
+                {
+                    "AuthScheme": "SECRETS",
+                    "SecretArn": secret_arn,
+                    "IAMAuth": spec.iam_auth,
+                    "ClientPasswordAuthType": spec.client_auth_type,
+                    "Description": f"proxyctl {spec.name}",
+                }
+            ],
+            "RoleArn": role_arn,
+            "VpcSubnetIds": [s.id for s in found.subnets],
+            "VpcSecurityGroupIds": groups,
+            "RequireTLS": spec.require_tls,
+            "IdleClientTimeout": spec.idle_client_timeout,
+            "DebugLogging": spec.debug_logging,
+            "Tags": tags(spec),
+        },
+    )
+
+
+def _plan_proxy_changes(
+    spec: Spec,
+    plan: Plan,
+    proxy: ProxyInfo,
+    secret_arn: str | Ref,
+    role_arn: str | Ref,
+    groups: list[str | Ref],
+) -> None:
+    """ModifyDBProxy for what differs from the spec (fixed settings were refused earlier)."""
+    differences, params = drift.proxy_changes(spec, proxy, secret_arn, role_arn, groups)
+    if differences:
+        plan.steps.append(
+            Step(
+                "proxy-settings",
+                "modify_proxy",
+                f"change the settings of RDS Proxy {proxy.name}",
+                "put the previous settings back",
+                {"DBProxyName": proxy.name, **params},
+                [d.line() for d in differences],
+            )
+        )
+
+
+def _plan_pool(spec: Spec, plan: Plan, proxy: ProxyInfo | None) -> None:
+    pool = _pool(spec)
+    current = {k: proxy.pool.get(k) for k in pool} if proxy is not None else {}
+    if current == pool:
+        return
+    plan.steps.append(
+        Step(
+            "pool",
+            "modify_pool",
+            "set the pool: max connections {MaxConnectionsPercent}%, max idle "
+            "{MaxIdleConnectionsPercent}%, borrow timeout {ConnectionBorrowTimeout} s".format(
+                **pool
+            ),
+            "put the previous pool settings back",
+            {
+                "DBProxyName": spec.name,
+                "TargetGroupName": TARGET_GROUP,
+                "ConnectionPoolConfig": pool,
+            },
+            [d.line() for d in drift.pool_changes(current, pool)] if proxy is not None else [],
+        )
+    )

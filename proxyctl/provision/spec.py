@@ -89,7 +89,7 @@ class Spec:
         if self.secret == "new":
             if not self.db_user:
                 raise UsageError("--db-user is required with --secret new.", field="--db-user")
-            validate.db_user(self.db_user, field="--db-user")
+            validate.iam_db_user(self.db_user, field="--db-user")
         if self.role_arn is not None and not _ROLE_ARN.match(self.role_arn):
             raise UsageError(
                 f"--role-arn: {self.role_arn!r} is not an IAM role ARN.",
@@ -133,6 +133,28 @@ class Spec:
         if self.init_query is not None and not self.init_query.strip():
             raise UsageError("--init-query is empty.", field="--init-query")
 
+    def risks(self, vpc_cidr: str | None = None) -> list[str]:
+        """The choices that weaken the proxy's security, each said in the flag's words.
+
+        A range inside the VPC's own CIDR, or inside a private range, is not a risk.
+        """
+        out = [_cidr_risk(cidr, vpc_cidr) for cidr in self.allow_cidr]
+        if not self.require_tls:
+            out.append(
+                "--no-require-tls: clients may connect without TLS, sending passwords and data "
+                "in clear."
+            )
+        if self.iam_auth == "DISABLED":
+            out.append(
+                "--iam-auth DISABLED: clients sign in with database passwords instead of "
+                "15-minute IAM tokens."
+            )
+        if self.client_password_auth == "md5":
+            out.append(
+                "--client-password-auth md5: MD5 password hashes are weak; SCRAM is the default."
+            )
+        return [risk for risk in out if risk]
+
     @property
     def client_auth_type(self) -> str:
         return CLIENT_AUTH[self.client_password_auth]
@@ -140,6 +162,24 @@ class Spec:
     def all_tags(self) -> dict[str, str]:
         """The user's tags and the two that let `destroy` find what `init` made."""
         return {**self.tags, "proxyctl:managed": "true", "proxyctl:stack": self.name}
+
+
+# RFC 1918, the shared range VPCs may use as a secondary CIDR, and IPv6 unique-local.
+PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
+
+
+def _cidr_risk(cidr: str, vpc_cidr: str | None) -> str:
+    network = ipaddress.ip_network(cidr, strict=False)
+    if network.prefixlen == 0:
+        return f"--allow-cidr {cidr} lets every address reach the proxy on 5432."
+    inside = [*PRIVATE_RANGES, *([vpc_cidr] if vpc_cidr else [])]
+    for wider in map(ipaddress.ip_network, inside):
+        if network.version == wider.version and network.subnet_of(wider):  # type: ignore[arg-type]
+            return ""
+    # An IPv6 VPC's ranges are global addresses: only /0 is said for IPv6.
+    if network.version == 6:
+        return ""
+    return f"--allow-cidr {cidr} includes addresses outside private networks."
 
 
 def _check_choice(flag: str, value: str, choices: tuple[str, ...]) -> None:

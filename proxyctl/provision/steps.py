@@ -23,6 +23,7 @@ class Step:
     summary: str
     undo: str
     params: dict[str, Any] = field(default_factory=dict)
+    details: list[str] = field(default_factory=list)  # "setting: current -> wanted"
 
 
 @dataclass
@@ -33,6 +34,8 @@ class Plan:
     steps: list[Step]
     reused: list[str]
     warnings: list[str]
+    # Choices that weaken security (Spec.risks): init asks to confirm them.
+    risks: list[str] = field(default_factory=list)
 
     def text(self) -> str:
         lines = [f"Plan for RDS Proxy {self.proxy} in front of {self.database}:"]
@@ -40,9 +43,10 @@ class Plan:
             lines.append("  nothing to do: everything in the spec already exists.")
         for number, step in enumerate(self.steps, 1):
             lines.append(f"  {number:>2}. {step.summary}")
+            lines += [f"      {detail}" for detail in step.details]
             lines.append(f"      undo: {step.undo}")
         lines += [f"  reuse: {item}" for item in self.reused]
-        lines += [f"  warning: {item}" for item in self.warnings]
+        lines += [f"  warning: {item}" for item in self.risks + self.warnings]
         return "\n".join(lines) + "\n"
 
 

@@ -152,9 +152,9 @@ def _role(spec: Spec, found: Discovery, secret: Ref) -> tuple[list[Block], Ref]:
     ], Ref("aws_iam_role.proxy.arn")
 
 
-def _rule(name: str, each: str, port: int, **body: Any) -> Block:
-    """PostgreSQL ingress, one rule for each element of a list variable."""
-    rule = f"aws_vpc_security_group_ingress_rule.{name}"
+def _rule(name: str, each: str, port: int, way: str = "ingress", **body: Any) -> Block:
+    """PostgreSQL ingress (or egress), one rule for each element of a list variable."""
+    rule = f"aws_vpc_security_group_{way}_rule.{name}"
     ports = {"ip_protocol": "tcp", "from_port": port, "to_port": port}
     return resource(rule, for_each=Ref(f"toset({each})"), **body, **ports)
 
@@ -184,11 +184,20 @@ def _network(spec: Spec, found: Discovery) -> tuple[list[Block], Ref]:
         "referenced_security_group_id": proxy,
         "description": rule_description(spec),
     }
+    # The provider removes the allow-all outbound rule EC2 adds; init does the same and
+    # lets the proxy reach the database's port only.
+    to_database = {
+        "security_group_id": proxy,
+        "referenced_security_group_id": each,
+        "description": rule_description(spec),
+    }
+    db_port = found.database.port
     return [
         group,
         _rule("clients_by_group", "var.allowed_security_group_ids", PROXY_PORT, **by_group),
         _rule("clients_by_cidr", "var.allowed_cidr_blocks", PROXY_PORT, **by_cidr),
-        _rule("database_from_proxy", "var.db_security_group_ids", found.database.port, **database),
+        _rule("database_from_proxy", "var.db_security_group_ids", db_port, **database),
+        _rule("proxy_to_database", "var.db_security_group_ids", db_port, "egress", **to_database),
     ], Ref(f"[{proxy}]")
 
 

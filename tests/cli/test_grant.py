@@ -145,3 +145,30 @@ def test_bad_input_is_a_usage_error(cli: Cli, args: list[str], says: str) -> Non
     run = cli("--no-input", "grant", *args)
     assert run.exit_code == 2
     assert says in run.stderr
+
+
+@pytest.mark.parametrize("user", ["*", "app*", "a?p", "${aws:username}"])
+def test_a_wildcard_user_is_refused(cli: Cli, aws: str, world: dict[str, Any], user: str) -> None:
+    run = cli("grant", "orders", "--role", "orders-api", "--db-user", user)
+    assert run.exit_code == 2
+    assert f"--db-user: {user!r} holds an IAM wildcard or policy variable" in run.stderr
+    assert boto_client(aws, "iam").list_role_policies(RoleName="orders-api")["PolicyNames"] == []
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "arn:aws:iam::210987654321:role/orders-api",  # another account
+        f"arn:aws:iam::{ACCOUNT}:role/team/orders-api",  # another path
+    ],
+)
+def test_a_role_arn_that_is_not_the_role_found_is_refused(
+    cli: Cli, aws: str, world: dict[str, Any], arn: str
+) -> None:
+    run = cli("grant", "orders", "--role", arn, "--db-user", "app")
+    assert run.exit_code == 2, run.stderr
+    assert run.stderr.startswith(
+        f"error: --role: {arn} is not the role IAM finds by that name: the role orders-api of "
+        f"this account is arn:aws:iam::{ACCOUNT}:role/orders-api.\n"
+    )
+    assert boto_client(aws, "iam").list_role_policies(RoleName="orders-api")["PolicyNames"] == []

@@ -168,8 +168,8 @@ def test_dry_run_changes_nothing_and_shows_the_plan(cli: Cli, world: dict[str, A
     plan = run.json()
     assert plan["kind"] == "plan"
     assert [s["action"] for s in plan["steps"]] == [
-        "create_role", "put_role_policy", "create_security_group", "authorize_ingress",
-        "authorize_ingress", "create_proxy", "modify_pool", "register_targets",
+        "create_role", "put_role_policy", "create_security_group", "limit_egress",
+        "authorize_ingress", "authorize_ingress", "create_proxy", "modify_pool", "register_targets",
     ]  # fmt: skip
     assert stack_leftovers(world["endpoint"], "orders-db-proxy") == []
 
@@ -251,7 +251,7 @@ def test_export_terraform_and_spec_file(cli: Cli, world: dict[str, Any], tmp_pat
 
 # The plan's steps with a new secret, in order: the proxy's rules, then the database's.
 PLAN_ACTIONS = [
-    "create_secret", "create_role", "put_role_policy", "create_security_group",
+    "create_secret", "create_role", "put_role_policy", "create_security_group", "limit_egress",
     "authorize_ingress", "authorize_ingress", "create_proxy", "modify_pool", "register_targets",
 ]  # fmt: skip
 STEP_ACTIONS = list(dict.fromkeys(PLAN_ACTIONS))

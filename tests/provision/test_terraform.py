@@ -596,3 +596,24 @@ def test_terraform_fmt_accepts_the_files_and_reads_strings_back(tmp_path: Path) 
     result = _terraform(["console"], console, tmp_path, stdin=stdin)
     assert result.returncode == 0, result.stderr
     assert base64.b64decode(result.stdout.strip().strip('"')).decode() == spec.init_query == TRICKY
+
+
+def test_the_proxy_group_sends_only_to_the_databases_port(case: Case) -> None:
+    exported, spec, found = case
+    egress = {
+        a: b for a, b in exported.resources.items() if a.startswith("aws_vpc_security_group_egress")
+    }
+    if spec.security_groups:
+        assert egress == {}
+        return
+    assert egress == {
+        "aws_vpc_security_group_egress_rule.proxy_to_database": {
+            "for_each": "${toset(var.db_security_group_ids)}",
+            "security_group_id": "${aws_security_group.proxy.id}",
+            "referenced_security_group_id": "${each.value}",
+            "description": rule_description(spec),
+            "ip_protocol": "tcp",
+            "from_port": found.database.port,
+            "to_port": found.database.port,
+        }
+    }
