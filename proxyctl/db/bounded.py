@@ -15,12 +15,15 @@ import os
 import queue
 import socket
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 # How long to let a worker notice a cut socket before the caller goes on.
 WORKER_GRACE = 1.0
+# How often a waiting caller looks for Ctrl-C.
+SIGNAL_CHECK = 0.1
 
 
 class Overdue(TimeoutError):
@@ -45,7 +48,7 @@ class Worker:
         job = _Job(call)
         self._jobs.put(job)
         try:
-            finished = job.done.wait(seconds)
+            finished = _wait(job.done, seconds)
         except KeyboardInterrupt:
             job.give_up(stop)
             raise
@@ -58,6 +61,16 @@ class Worker:
 
     def close(self) -> None:
         self._jobs.put(None)
+
+
+def _wait(event: threading.Event, seconds: float) -> bool:
+    """Event.wait in short slices: Ctrl-C's signal may land on another thread, and the main
+    thread runs Python's handler (KeyboardInterrupt) only once its own wait returns."""
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        if event.wait(min(left, SIGNAL_CHECK)):
+            return True
+    return event.is_set()
 
 
 class _Job:
