@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import re
 import select
 import signal
@@ -15,6 +14,7 @@ from pathlib import Path
 
 from tests import pg
 from tests.check.fake_pg import fake_server
+from tests.cli.test_prompts import run_in_terminal
 
 WAIT = 20.0
 APP = ("--user", "app", "--database", "app", "--auth", "password", "--samples", "3")
@@ -98,53 +98,10 @@ def test_ctrl_c_in_json_mode_prints_the_document_so_far(tmp_path: Path) -> None:
     assert "query.ok" not in found
 
 
-def run_on_terminal(args: list[str], password: str, typing_delay: float) -> tuple[int, str]:
-    """proxyctl on a pseudo-terminal; at the password prompt, wait TYPING_DELAY, then type."""
-    leader, follower = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "proxyctl", *args],
-        stdin=follower,
-        stdout=follower,
-        stderr=follower,
-        env={**os.environ, "TERM": "xterm"},
-        close_fds=True,
-    )
-    os.close(follower)
-    seen, typed_at = b"", 0.0
-    deadline = time.monotonic() + WAIT
-    try:
-        while time.monotonic() < deadline and proc.poll() is None:
-            if select.select([leader], [], [], 0.1)[0]:
-                try:
-                    chunk = os.read(leader, 4096)
-                except OSError:
-                    break
-                seen += chunk
-                if b"\x1b[6n" in chunk:  # prompt_toolkit asks where the cursor is
-                    os.write(leader, b"\x1b[1;1R")
-            if not typed_at and b"Password of app" in seen:
-                time.sleep(typing_delay)
-                os.write(leader, password.encode() + b"\r")
-                typed_at = time.monotonic()
-        with_rest = seen
-        while select.select([leader], [], [], 0.2)[0]:
-            try:
-                chunk = os.read(leader, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            with_rest += chunk
-        return proc.wait(timeout=WAIT), with_rest.decode(errors="replace")
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(leader)
-
-
 def test_password_typing_time_is_not_sign_in_time(pg_tls: pg.PgServer) -> None:
     where = ("--host", "localhost", "--port", str(pg_tls.port), "--ca-bundle", str(pg_tls.ca_file))
-    code, screen = run_on_terminal(["check", *where, *APP], pg.APP_PASSWORD, typing_delay=2.0)
+    args = ["check", *where, *APP]
+    code, screen = run_in_terminal(args, pg.APP_PASSWORD, {}, b"Password of app", typing_delay=2.0)
     assert code == 0, screen
     auth = re.search(r"✓ auth +(\d+\.\d) ms  signed in as app", screen)
     assert auth is not None, screen

@@ -17,8 +17,15 @@ from tests.conftest import SAMPLE_HOST
 TIMEOUT = 15.0
 
 
-def run_in_terminal(args: list[str], answer: str, env: dict[str, str]) -> tuple[int, str]:
-    """Run proxyctl on a pseudo-terminal, type ANSWER at the first prompt, return all it printed."""
+def run_in_terminal(
+    args: list[str],
+    answer: str,
+    env: dict[str, str],
+    prompt: bytes = b"Database user",
+    typing_delay: float = 0.0,
+) -> tuple[int, str]:
+    """Run proxyctl on a pseudo-terminal, type ANSWER at PROMPT (after TYPING_DELAY seconds),
+    return all it printed."""
     leader, follower = pty.openpty()
     proc = subprocess.Popen(
         [sys.executable, "-m", "proxyctl", *args],
@@ -44,7 +51,8 @@ def run_in_terminal(args: list[str], answer: str, env: dict[str, str]) -> tuple[
                 seen += chunk
                 if b"\x1b[6n" in chunk:  # prompt_toolkit asks where the cursor is
                     os.write(leader, b"\x1b[1;1R")
-            if not sent and b"Database user" in seen:
+            if not sent and prompt in seen:
+                time.sleep(typing_delay)
                 os.write(leader, answer.encode() + b"\r")
                 sent = True
             if proc.poll() is not None and not ready:
