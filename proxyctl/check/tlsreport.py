@@ -6,17 +6,11 @@ import re
 from datetime import datetime
 
 from proxyctl.check.findings import Finding, fail, ok, warn
-from proxyctl.db.tls import (
-    EXPIRED,
-    HOSTNAME_MISMATCH,
-    IP_MISMATCH,
-    NOT_YET_VALID,
-    Handshake,
-    hostname_matches,
-)
+from proxyctl.db.tls import EXPIRED, NOT_YET_VALID, Handshake, hostname_matches
 
-# Verify codes that say nothing against the chain itself.
-NOT_CHAIN_ERRORS = (HOSTNAME_MISMATCH, IP_MISMATCH, EXPIRED, NOT_YET_VALID)
+# Verify codes about dates, which the certificate finding reports: OpenSSL checks a
+# certificate's signature before its dates, so these say nothing against the chain.
+DATE_ERRORS = (EXPIRED, NOT_YET_VALID)
 
 EXPIRY_WARNING_DAYS = 30
 RDS_BUNDLE_URL = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
@@ -153,9 +147,23 @@ def tls_findings(
     return found
 
 
+def _chain_error(result: Handshake) -> str | None:
+    """What is wrong with the chain itself, or None when nothing is."""
+    if result.chain_checked:  # the host name failed: the chain was verified on its own
+        if result.chain_code is None or result.chain_code in DATE_ERRORS:
+            return None
+        return result.chain_message or f"OpenSSL error {result.chain_code}"
+    if result.verified or result.verify_code in DATE_ERRORS:
+        return None
+    return result.verify_message or f"OpenSSL error {result.verify_code}"
+
+
 def _chain(result: Handshake, store: str, store_hint: str | None, host: str) -> list[Finding]:
-    if result.verified or result.verify_code in NOT_CHAIN_ERRORS:
-        return [ok("tls.chain", "tls", f"the chain verifies against {store}.", store=store)]
+    error = _chain_error(result)
+    if error is None:
+        apart = " (verified apart from the host name)" if result.chain_checked else ""
+        said = f"the chain verifies against {store}{apart}."
+        return [ok("tls.chain", "tls", said, store=store)]
     if store_hint:
         hint = store_hint
     elif _PROXY_HOST.search(host.lower()):
@@ -169,7 +177,7 @@ def _chain(result: Handshake, store: str, store_hint: str | None, host: str) -> 
         fail(
             "tls.chain",
             "tls",
-            f"the chain does not verify against {store}: {result.verify_message}.",
+            f"the chain does not verify against {store}: {error}.",
             hint,
             store=store,
         )

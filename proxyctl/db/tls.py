@@ -45,6 +45,11 @@ class Handshake:
     verified: bool = False
     verify_code: int | None = None
     verify_message: str | None = None
+    # After a host-name failure, the chain verified again without the host name: OpenSSL
+    # checks the name before the signatures, so the first failure says nothing of them.
+    chain_checked: bool = False
+    chain_code: int | None = None  # None with chain_checked: the chain verifies
+    chain_message: str | None = None
     errors: list[str] = field(default_factory=list)
 
 
@@ -91,20 +96,41 @@ def _ask_for_tls(address: tuple[str, int], timeout: float) -> tuple[socket.socke
     return sock, answer.decode("latin-1")
 
 
-def _context(cafile: str | None, verify: bool) -> ssl.SSLContext:
+def _context(cafile: str | None, verify: bool, check_hostname: bool = True) -> ssl.SSLContext:
     if not verify:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
         return context
-    return ssl.create_default_context(cafile=cafile)
+    context = ssl.create_default_context(cafile=cafile)
+    context.check_hostname = check_hostname
+    return context
+
+
+def _verify(
+    result: Handshake,
+    sock: socket.socket,
+    server_name: str,
+    cafile: str | None,
+    check_hostname: bool,
+) -> tuple[int, str] | None:
+    """A verifying handshake on SOCK: None when it verifies (recorded in RESULT), else
+    OpenSSL's verify code and message."""
+    context = _context(cafile, verify=True, check_hostname=check_hostname)
+    try:
+        with context.wrap_socket(sock, server_hostname=server_name) as tls:
+            _record(result, tls)
+            return None
+    except ssl.SSLCertVerificationError as exc:
+        return exc.verify_code, exc.verify_message
 
 
 def handshake(
     address: tuple[str, int], server_name: str, cafile: str | None, timeout: float
 ) -> Handshake:
-    """SSLRequest, then a verifying handshake; on failure a second, non-verifying one
-    reads the certificate so that the report can say what is wrong with it.
+    """SSLRequest, then a verifying handshake. After a host-name failure, a second one
+    verifies the chain alone; when verifying failed, a non-verifying one reads the
+    certificate so that the report can say what is wrong with it.
 
     Raises OSError (refused, timeout) for the caller to report as a finding.
     """
@@ -113,18 +139,31 @@ def handshake(
     if answer != "S":
         sock.close()
         return result
-    try:
-        with _context(cafile, verify=True).wrap_socket(sock, server_hostname=server_name) as tls:
-            result.verified = True
-            _record(result, tls)
+    failed = _verify(result, sock, server_name, cafile, check_hostname=True)
+    if failed is None:
+        result.verified = True
+        return result
+    result.verify_code, result.verify_message = failed
+    if result.verify_code in (HOSTNAME_MISMATCH, IP_MISMATCH):
+        result.chain_checked = True
+        chain = _verify(result, _tls_again(address, timeout), server_name, cafile, False)
+        if chain is None:
             return result
-    except ssl.SSLCertVerificationError as exc:
-        result.verify_code = exc.verify_code
-        result.verify_message = exc.verify_message
-    sock, answer = _ask_for_tls(address, timeout)
-    with _context(None, verify=False).wrap_socket(sock, server_hostname=server_name) as tls:
+        result.chain_code, result.chain_message = chain
+    with _context(None, verify=False).wrap_socket(
+        _tls_again(address, timeout), server_hostname=server_name
+    ) as tls:
         _record(result, tls)
     return result
+
+
+def _tls_again(address: tuple[str, int], timeout: float) -> socket.socket:
+    """A new connection that the server agreed to start TLS on."""
+    sock, answer = _ask_for_tls(address, timeout)
+    if answer != "S":
+        sock.close()
+        raise ConnectionError("the server stopped offering TLS between two connections")
+    return sock
 
 
 def _record(result: Handshake, tls: ssl.SSLSocket) -> None:
