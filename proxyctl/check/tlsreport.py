@@ -1,4 +1,4 @@
-"""A TLS handshake read as findings, and the trust store that fits an endpoint (pure)."""
+"""A TLS handshake read as findings (pure), and the trust store that fits an endpoint."""
 
 from __future__ import annotations
 
@@ -18,30 +18,45 @@ _PROXY_HOST = re.compile(r"\.proxy-[a-z0-9]+\.[a-z0-9-]+\.rds\.amazonaws\.com(\.
 _RDS_HOST = re.compile(r"\.rds\.amazonaws\.com(\.cn)?$")
 
 
-def trust_store(host: str, ca_bundle: str | None) -> tuple[str | None, str, str | None]:
-    """(CA file or None for the system store, what to call it, what is missing).
+def trust_store(host: str, ca_bundle: str | None) -> tuple[str, str, str | None]:
+    """(CA file, what to call it, what is missing) for HOST: one file, given both to the TLS
+    phase and to libpq, whose own default store may be a directory that does not exist
+    (psycopg's wheels look in /usr/lib/psycopg-openssl).
 
-    Proxy endpoints present ACM certificates that chain to Amazon's roots (in
-    certifi); direct RDS endpoints need the RDS CA bundle.
+    Proxy endpoints present ACM certificates that chain to Amazon's roots (in certifi),
+    and keep them with --ca-bundle, which adds its CAs: one bundle then serves a drill
+    over a proxy and a direct endpoint. Direct RDS endpoints need the RDS CA bundle;
+    other hosts use --ca-bundle or the system's CA file.
     """
-    if ca_bundle:
-        return ca_bundle, f"--ca-bundle {ca_bundle}", None
+    import certifi
+
+    from proxyctl.db.tls import combined_ca_file, system_ca_file
+
+    amazon = "certifi (Amazon Trust Services roots)"
     name = host.lower().rstrip(".")
     if _PROXY_HOST.search(name):
-        import certifi
-
-        return certifi.where(), "certifi (Amazon Trust Services roots)", None
+        if ca_bundle:
+            both = combined_ca_file([certifi.where(), ca_bundle])
+            return both, f"{amazon} and --ca-bundle {ca_bundle}", None
+        return certifi.where(), amazon, None
+    if ca_bundle:
+        return ca_bundle, f"--ca-bundle {ca_bundle}", None
+    system = system_ca_file()
+    if system is None:
+        cafile, store = certifi.where(), "certifi (this machine has no system CA file)"
+    else:
+        cafile, store = system, f"the system trust store ({system})"
     if _RDS_HOST.search(name):
         return (
-            None,
-            "the system trust store",
+            cafile,
+            store,
             (
                 "Direct RDS endpoints are signed by the RDS CA: download "
                 f"{RDS_BUNDLE_URL} and pass "
                 "--ca-bundle global-bundle.pem (or set ca_bundle in the config file)."
             ),
         )
-    return None, "the system trust store", None
+    return cafile, store, None
 
 
 def tls_findings(

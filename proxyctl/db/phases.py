@@ -31,7 +31,7 @@ class Target:
     database: str
     password: Callable[[], str]
     auth: str
-    cafile: str | None
+    cafile: str  # one file for the TLS phase and libpq alike (see tlsreport.trust_store)
     store: str
     store_hint: str | None = None
     via: tuple[str, int] | None = None
@@ -198,7 +198,7 @@ def authenticate(t: Target, address: tuple[str, int]) -> Any:
                 dbname=t.database,
                 password=password,
                 sslmode="verify-full",
-                sslrootcert=t.cafile or "system",
+                sslrootcert=t.cafile,
                 connect_timeout=max(1, round(t.timeout)),
                 application_name="proxyctl-check",
                 autocommit=True,
@@ -210,7 +210,8 @@ def authenticate(t: Target, address: tuple[str, int]) -> Any:
                 fail(code, "auth", f"{t.user} could not sign in ({t.auth}): {message}", hint)
             )
             return None
-        out.append(ok("auth.ok", "auth", f"signed in as {t.user} to {t.database} ({t.auth}, TLS)."))
+        said = f"signed in as {t.user} to {t.database} ({t.auth}, TLS)."
+        out.append(ok("auth.ok", "auth", said, ca_file=t.cafile))
     return conn
 
 

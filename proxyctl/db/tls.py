@@ -8,11 +8,17 @@ the database, so this is the only way to see the client's.
 
 from __future__ import annotations
 
+import atexit
+import hashlib
+import os
+import shutil
 import socket
 import ssl
 import struct
+import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 SSL_REQUEST = struct.pack("!ii", 8, 80877103)
 # OpenSSL verify codes that name the failure precisely.
@@ -173,6 +179,40 @@ def _record(result: Handshake, tls: ssl.SSLSocket) -> None:
     der = tls.getpeercert(binary_form=True)
     if der:
         result.certificate = parse_certificate(der)
+
+
+# Where distributions keep their CA bundle: Debian and Ubuntu, Fedora and RHEL,
+# openSUSE, Alpine and macOS.
+SYSTEM_CA_FILES = (
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+)
+
+
+def system_ca_file() -> str | None:
+    """This machine's CA bundle as one file: SSL_CERT_FILE, the distribution's, or Python's
+    OpenSSL default; None when there is none."""
+    candidates = [os.environ.get("SSL_CERT_FILE", ""), *SYSTEM_CA_FILES]
+    candidates.append(ssl.get_default_verify_paths().openssl_cafile)
+    return next((c for c in candidates if c and os.path.isfile(c)), None)
+
+
+_combined_dir: list[Path] = []
+
+
+def combined_ca_file(paths: list[str]) -> str:
+    """One PEM file with the CAs of every file in PATHS (libpq's sslrootcert takes one),
+    in a private directory removed when the program ends."""
+    data = b"".join(Path(p).read_bytes().strip() + b"\n" for p in paths)
+    if not _combined_dir:
+        _combined_dir.append(Path(tempfile.mkdtemp(prefix="proxyctl-ca-")))
+        atexit.register(shutil.rmtree, _combined_dir[0], True)
+    target = _combined_dir[0] / f"{hashlib.sha256(data).hexdigest()[:16]}.pem"
+    if not target.exists():
+        target.write_bytes(data)
+    return str(target)
 
 
 def now() -> datetime:

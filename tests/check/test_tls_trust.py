@@ -7,12 +7,16 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import certifi
+import pytest
 import trustme
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from proxyctl.check.tlsreport import trust_store
+from proxyctl.db import tls
 from tests import pg
 from tests.check.test_dataplane import check
 from tests.conftest import Cli
@@ -89,3 +93,42 @@ def test_a_wrong_host_on_an_expired_certificate_reports_both(
     assert code == 6
     statuses = {c: found[c]["status"] for c in ("tls.expired", "tls.chain", "tls.hostname")}
     assert statuses == {"tls.expired": "fail", "tls.chain": "ok", "tls.hostname": "fail"}
+
+
+def test_the_system_store_is_the_file_libpq_gets(
+    cli: Cli, pg_tls: pg.PgServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without SSL_CERT_FILE, libpq from psycopg's wheel finds no system store of its own
+    (/usr/lib/psycopg-openssl): the TLS phase's CA file must be handed to it."""
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    # This machine's CA file, as the distribution would hold it, trusts the test CA.
+    monkeypatch.setattr(tls, "SYSTEM_CA_FILES", (str(pg_tls.ca_file),))
+    code, found, _ = check(cli, pg_tls, "--host", "localhost", "--port", str(pg_tls.port))
+    assert code == 0, found
+    assert found["tls.chain"]["details"]["store"] == f"the system trust store ({pg_tls.ca_file})"
+    assert found["auth.ok"]["details"]["ca_file"] == str(pg_tls.ca_file)
+
+
+def test_one_bundle_serves_a_proxy_and_a_direct_endpoint(
+    cli: Cli, pg_server: pg.StartServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A drill over a proxy and its cluster passes one --ca-bundle (the RDS bundle) for
+    both; failover-test resolves each endpoint's trust through the same trust_store."""
+    proxy_name = "orders.proxy-abc123def456.us-east-1.rds.amazonaws.com"
+    direct_name = "orders.cluster-abc123def456.us-east-1.rds.amazonaws.com"
+    amazon, rds = trustme.CA(), trustme.CA()
+    proxy = pg_server(ca=amazon, cert_names=(proxy_name,))
+    direct = pg_server(ca=rds, cert_names=(direct_name,))
+    # Amazon's roots cannot sign a local certificate: certifi stands for them here.
+    amazon_roots = tmp_path / "amazon-roots.pem"
+    amazon.cert_pem.write_to_path(str(amazon_roots))
+    monkeypatch.setattr(certifi, "where", lambda: str(amazon_roots))
+    rds_bundle = str(direct.ca_file)
+    for server, name in ((proxy, proxy_name), (direct, direct_name)):
+        via = ("--via", f"127.0.0.1:{server.port}", "--ca-bundle", rds_bundle)
+        code, found, _ = check(cli, server, "--host", name, *via)
+        assert code == 0, found
+    store = trust_store(proxy_name, rds_bundle)[1]
+    assert store == f"certifi (Amazon Trust Services roots) and --ca-bundle {rds_bundle}"
+    assert trust_store(direct_name, rds_bundle)[0] == rds_bundle
