@@ -7,6 +7,7 @@ After sign-in it does what `after` says:
   "close"   closes the connection when the first query arrives
   "odd"     answers every query with one text column (not what PostgreSQL would send)
   "once"    answers the first query as PostgreSQL would, then never answers again
+  "mute"    (before sign-in) never answers the startup message after the TLS handshake
 `queried` is set when the first query after sign-in arrives.
 
 PYTEST_DONT_REWRITE: no asserts here.
@@ -140,6 +141,9 @@ def _serve(
         conn.sendall(b"S")
         conn.settimeout(5)
         with context.wrap_socket(conn, server_side=True) as tls:
+            if after == "mute":
+                stop.wait()
+                return
             _sign_in(tls)
             tls.settimeout(0.2)
             _after_sign_in(tls, server, after, stop)

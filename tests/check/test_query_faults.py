@@ -94,3 +94,14 @@ def test_a_backend_terminated_during_the_round_trips(cli: Cli, pg_tls: pg.PgServ
     lost = found["query.lost"]
     assert "terminating connection due to administrator command" in lost["message"]
     assert found["auth.ok"]["status"] == "ok"
+
+
+def test_a_server_mute_after_the_tls_handshake_is_bounded(cli: Cli, tmp_path: Path) -> None:
+    with fake_server(tmp_path, "mute") as server:
+        start = time.monotonic()
+        code, found, _ = fake_check(cli, server.port, server.ca_file)
+        elapsed = time.monotonic() - start
+    assert code == 6
+    assert found["auth.timeout"]["status"] == "fail"
+    assert found["tls.chain"]["status"] == "ok"
+    assert elapsed < 8  # libpq's connect_timeout (2 s at least) and start-up
