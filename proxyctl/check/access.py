@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from typing import Any
 
 from proxyctl.check.facts import ProxyFacts, RoleFacts, SecretFacts
@@ -42,7 +43,8 @@ def role_findings(facts: ProxyFacts) -> list[Finding]:
                 PHASE,
                 f"role {facts.role_arn} of proxy {proxy} does not exist",
                 f"Create role {name} trusted by rds.amazonaws.com, or give the proxy another "
-                f"role: aws rds modify-db-proxy --db-proxy-name {proxy} --role-arn ROLE_ARN",
+                f"role: aws rds modify-db-proxy --db-proxy-name {shlex.quote(proxy)} "
+                "--role-arn ROLE_ARN",
                 role=facts.role_arn,
             )
         ]
@@ -56,8 +58,8 @@ def role_findings(facts: ProxyFacts) -> list[Finding]:
             PHASE,
             f"role {name} of proxy {proxy} does not let rds.amazonaws.com assume it",
             f"Let RDS assume it (this replaces the trust policy: keep other principals it "
-            f"needs): aws iam update-assume-role-policy --role-name {name} --policy-document "
-            f"'{_compact(policies.trust_policy())}'",
+            f"needs): aws iam update-assume-role-policy --role-name {shlex.quote(name)} "
+            f"--policy-document {shlex.quote(_compact(policies.trust_policy()))}",
             role=role.arn,
         )
     ]
@@ -91,9 +93,9 @@ def secret_exists(facts: ProxyFacts, secret: SecretFacts) -> Finding:
             code,
             PHASE,
             f"secret {arn} of proxy {facts.name} does not exist",
-            "Create a secret with the database user's credentials and give the proxy its ARN "
-            f"(aws rds modify-db-proxy --db-proxy-name {facts.name} --auth ...), or remove "
-            "this Auth item.",
+            "Create a secret with the database user's credentials and give the proxy its ARN, "
+            "or remove this Auth item, listing every secret in --auth: aws rds modify-db-proxy "
+            f"--db-proxy-name {shlex.quote(facts.name)} --auth ...",
             secret=arn,
         )
     if secret.scheduled_for_deletion:
@@ -101,7 +103,7 @@ def secret_exists(facts: ProxyFacts, secret: SecretFacts) -> Finding:
             code,
             PHASE,
             f"secret {arn} of proxy {facts.name} is scheduled for deletion",
-            f"Restore it: aws secretsmanager restore-secret --secret-id {arn}",
+            f"Restore it: aws secretsmanager restore-secret --secret-id {shlex.quote(arn)}",
             secret=arn,
         )
     return ok(code, PHASE, f"secret {arn} exists", secret=arn)
@@ -111,7 +113,8 @@ def secret_format(secret: SecretFacts) -> Finding:
     arn, code = secret.arn, "secret.format"
     hint = (
         f"RDS Proxy reads {SECRET_SHAPE} from the secret: write both keys, e.g. "
-        f"aws secretsmanager put-secret-value --secret-id {arn} --secret-string file://creds.json"
+        f"aws secretsmanager put-secret-value --secret-id {shlex.quote(arn)} "
+        "--secret-string file://creds.json"
     )
     if secret.is_json is None:
         return skip(code, PHASE, f"could not read secret {arn}: {secret.read_error}")
@@ -233,8 +236,8 @@ def user_has_secret(facts: ProxyFacts, user: str) -> list[Finding]:
             PHASE,
             f"proxy {facts.name} has no secret for database user {user}",
             f"Connect as a user it has a secret for ({users}), or make a secret for {user} and "
-            f"add it to the proxy's Auth (aws rds modify-db-proxy --db-proxy-name {facts.name} "
-            "--auth ..., listing every secret).",
+            "add it to the proxy's Auth, listing every secret: aws rds modify-db-proxy "
+            f"--db-proxy-name {shlex.quote(facts.name)} --auth ...",
             user=user,
         )
     ]

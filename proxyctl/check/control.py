@@ -9,6 +9,7 @@ network.client_ingress, network.db_ingress, network.subnets.
 from __future__ import annotations
 
 import json
+import shlex
 
 from proxyctl.check.access import role_and_secrets, secrets_for_user
 from proxyctl.check.facts import ProxyFacts
@@ -71,8 +72,9 @@ def require_tls(facts: ProxyFacts) -> Finding:
         "proxy.require_tls",
         PHASE,
         f"proxy {facts.name} accepts plaintext connections (RequireTLS is off)",
-        f"Refuse plaintext clients: aws rds modify-db-proxy --db-proxy-name {facts.name} "
-        "--require-tls (clients then need sslmode=require or better; use verify-full).",
+        "Refuse plaintext clients (they then need sslmode=require or better; use "
+        "verify-full): aws rds modify-db-proxy --db-proxy-name "
+        f"{shlex.quote(facts.name)} --require-tls",
         proxy=facts.name,
     )
 
@@ -90,7 +92,8 @@ def modify_auth_command(facts: ProxyFacts, iam_auth: str) -> str:
         }
         items.append({k: v for k, v in entry.items() if v is not None})
     document = json.dumps(items, separators=(",", ":"))
-    return f"aws rds modify-db-proxy --db-proxy-name {facts.name} --auth '{document}'"
+    name = shlex.quote(facts.name)
+    return f"aws rds modify-db-proxy --db-proxy-name {name} --auth {shlex.quote(document)}"
 
 
 def iam_auth(facts: ProxyFacts, auth: str, user: str | None) -> Finding:
@@ -132,9 +135,10 @@ def target_health(facts: ProxyFacts) -> list[Finding]:
                 code,
                 PHASE,
                 f"proxy {name} has no registered targets",
-                f"Register the database: aws rds register-db-proxy-targets --db-proxy-name "
-                f"{name} --target-group-name default --db-cluster-identifiers CLUSTER "
-                "(or --db-instance-identifiers INSTANCE).",
+                "Register the database (--db-instance-identifiers INSTANCE for an instance): "
+                "aws rds register-db-proxy-targets --db-proxy-name "
+                f"{shlex.quote(name)} --target-group-name default "
+                "--db-cluster-identifiers CLUSTER",
             )
         ]
     findings = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 from proxyctl.check.facts import DatabaseFacts, ProxyFacts
 from proxyctl.check.findings import Finding, fail, ok, skip, warn
 from proxyctl.provision.model import POSTGRES_PORT
@@ -20,8 +22,8 @@ def network(facts: ProxyFacts, source_sgs: list[str], source_cidrs: list[str]) -
 def _authorize(group: str, port: int, source: str) -> str:
     flag = "--source-group" if source.startswith("sg-") else "--cidr"
     return (
-        f"aws ec2 authorize-security-group-ingress --group-id {group} --protocol tcp "
-        f"--port {port} {flag} {source}"
+        f"aws ec2 authorize-security-group-ingress --group-id {shlex.quote(group)} "
+        f"--protocol tcp --port {port} {flag} {shlex.quote(source)}"
     )
 
 
@@ -31,7 +33,7 @@ def missing_groups(facts: ProxyFacts) -> list[Finding]:
         if group in facts.security_groups:
             hint = (
                 "Give the proxy groups that exist: aws rds modify-db-proxy --db-proxy-name "
-                f"{facts.name} --security-groups SG_ID..."
+                f"{shlex.quote(facts.name)} --security-groups SG_ID..."
             )
             said = f"security group {group} of proxy {facts.name} does not exist"
         else:

@@ -1,4 +1,4 @@
-"""A TLS handshake read as findings, and the trust store that fits an endpoint (pure)."""
+"""A TLS handshake read as findings (pure), and the trust store that fits an endpoint."""
 
 from __future__ import annotations
 
@@ -6,17 +6,11 @@ import re
 from datetime import datetime
 
 from proxyctl.check.findings import Finding, fail, ok, warn
-from proxyctl.db.tls import (
-    EXPIRED,
-    HOSTNAME_MISMATCH,
-    IP_MISMATCH,
-    NOT_YET_VALID,
-    Handshake,
-    hostname_matches,
-)
+from proxyctl.db.tls import EXPIRED, NOT_YET_VALID, Handshake, hostname_matches
 
-# Verify codes that say nothing against the chain itself.
-NOT_CHAIN_ERRORS = (HOSTNAME_MISMATCH, IP_MISMATCH, EXPIRED, NOT_YET_VALID)
+# Verify codes about dates, which the certificate finding reports: OpenSSL checks a
+# certificate's signature before its dates, so these say nothing against the chain.
+DATE_ERRORS = (EXPIRED, NOT_YET_VALID)
 
 EXPIRY_WARNING_DAYS = 30
 RDS_BUNDLE_URL = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
@@ -24,30 +18,45 @@ _PROXY_HOST = re.compile(r"\.proxy-[a-z0-9]+\.[a-z0-9-]+\.rds\.amazonaws\.com(\.
 _RDS_HOST = re.compile(r"\.rds\.amazonaws\.com(\.cn)?$")
 
 
-def trust_store(host: str, ca_bundle: str | None) -> tuple[str | None, str, str | None]:
-    """(CA file or None for the system store, what to call it, what is missing).
+def trust_store(host: str, ca_bundle: str | None) -> tuple[str, str, str | None]:
+    """(CA file, what to call it, what is missing) for HOST: one file, given both to the TLS
+    phase and to libpq, whose own default store may be a directory that does not exist
+    (psycopg's wheels look in /usr/lib/psycopg-openssl).
 
-    Proxy endpoints present ACM certificates that chain to Amazon's roots (in
-    certifi); direct RDS endpoints need the RDS CA bundle.
+    Proxy endpoints present ACM certificates that chain to Amazon's roots (in certifi),
+    and keep them with --ca-bundle, which adds its CAs: one bundle then serves a drill
+    over a proxy and a direct endpoint. Direct RDS endpoints need the RDS CA bundle;
+    other hosts use --ca-bundle or the system's CA file.
     """
-    if ca_bundle:
-        return ca_bundle, f"--ca-bundle {ca_bundle}", None
+    import certifi
+
+    from proxyctl.db.tls import combined_ca_file, system_ca_file
+
+    amazon = "certifi (Amazon Trust Services roots)"
     name = host.lower().rstrip(".")
     if _PROXY_HOST.search(name):
-        import certifi
-
-        return certifi.where(), "certifi (Amazon Trust Services roots)", None
+        if ca_bundle:
+            both = combined_ca_file([certifi.where(), ca_bundle])
+            return both, f"{amazon} and --ca-bundle {ca_bundle}", None
+        return certifi.where(), amazon, None
+    if ca_bundle:
+        return ca_bundle, f"--ca-bundle {ca_bundle}", None
+    system = system_ca_file()
+    if system is None:
+        cafile, store = certifi.where(), "certifi (this machine has no system CA file)"
+    else:
+        cafile, store = system, f"the system trust store ({system})"
     if _RDS_HOST.search(name):
         return (
-            None,
-            "the system trust store",
+            cafile,
+            store,
             (
                 "Direct RDS endpoints are signed by the RDS CA: download "
                 f"{RDS_BUNDLE_URL} and pass "
                 "--ca-bundle global-bundle.pem (or set ca_bundle in the config file)."
             ),
         )
-    return None, "the system trust store", None
+    return cafile, store, None
 
 
 def tls_findings(
@@ -153,9 +162,23 @@ def tls_findings(
     return found
 
 
+def _chain_error(result: Handshake) -> str | None:
+    """What is wrong with the chain itself, or None when nothing is."""
+    if result.chain_checked:  # the host name failed: the chain was verified on its own
+        if result.chain_code is None or result.chain_code in DATE_ERRORS:
+            return None
+        return result.chain_message or f"OpenSSL error {result.chain_code}"
+    if result.verified or result.verify_code in DATE_ERRORS:
+        return None
+    return result.verify_message or f"OpenSSL error {result.verify_code}"
+
+
 def _chain(result: Handshake, store: str, store_hint: str | None, host: str) -> list[Finding]:
-    if result.verified or result.verify_code in NOT_CHAIN_ERRORS:
-        return [ok("tls.chain", "tls", f"the chain verifies against {store}.", store=store)]
+    error = _chain_error(result)
+    if error is None:
+        apart = " (verified apart from the host name)" if result.chain_checked else ""
+        said = f"the chain verifies against {store}{apart}."
+        return [ok("tls.chain", "tls", said, store=store)]
     if store_hint:
         hint = store_hint
     elif _PROXY_HOST.search(host.lower()):
@@ -169,7 +192,7 @@ def _chain(result: Handshake, store: str, store_hint: str | None, host: str) -> 
         fail(
             "tls.chain",
             "tls",
-            f"the chain does not verify against {store}: {result.verify_message}.",
+            f"the chain does not verify against {store}: {error}.",
             hint,
             store=store,
         )

@@ -45,7 +45,13 @@ def check(
     ] = None,
     ca_bundle: CaBundle = None,
     connect_timeout: Annotated[
-        float, typer.Option(min=0.1, metavar="SECONDS", help="Bound on each connection step.")
+        float,
+        typer.Option(
+            min=0.1,
+            metavar="SECONDS",
+            help="Bound on each step: name lookup, each TCP connect, each TLS read, sign-in "
+            "(2 s at least, libpq's minimum) and each query.",
+        ),
     ] = 5.0,
     samples: Annotated[
         int,
@@ -80,7 +86,8 @@ def check(
     name, against the trust store that fits the endpoint), sign-in, a query
     and round-trip latency. With --proxy, then the control plane: proxy status,
     TLS and IAM settings, target health, secrets, the role, security groups
-    and subnets. Exit 0 when nothing failed, 6 when a check failed.
+    and subnets. Each phase is shown as it ends; Ctrl-C keeps what ran (exit
+    130). Exit 0 when nothing failed, 6 when a check failed.
 
     \b
     Examples:

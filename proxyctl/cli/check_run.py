@@ -79,52 +79,31 @@ def _password_source(
 
 def run_check(settings: Settings, o: CheckOptions) -> None:
     from proxyctl.check.findings import Report
-    from proxyctl.check.tlsreport import trust_store
+    from proxyctl.cli.check_view import CheckView
     from proxyctl.db import phases
-    from proxyctl.output import emit
 
     check_options(o)
     via = parse_via(o.via) if o.via else None
     user = o.user or ask_text(settings, "--user", "Database user:", validate.db_user)
     validate.db_user(user)
-    c = proxy = None
-    host = o.host or ""
-    if o.proxy is not None:
-        from proxyctl.aws import proxies
-        from proxyctl.aws.clients import Clients
-
-        c = Clients(settings)
-        proxy = proxies.describe_proxy(c.rds, o.proxy, c.region)
-        host = proxy.endpoint
+    c, proxy, host = _locate(settings, o)
     if o.auth is None:
         o.auth = "secret" if proxy is not None and proxy.iam_auth == "DISABLED" else "iam"
-    cafile, store, store_hint = trust_store(host, o.ca_bundle)
-    target = phases.Target(
-        host=host,
-        port=o.port,
-        user=user,
-        database=o.database,
-        password=_password_source(settings, o, user, host, proxy, c),
-        auth=o.auth,
-        cafile=cafile,
-        store=store,
-        store_hint=store_hint,
-        via=via,
-        timeout=o.timeout,
-        samples=o.samples,
-    )
-    findings = phases.run(target)
+    where = f"{user}@{host}:{o.port}" + (f" via {o.via}" if o.via else "")
+    report = Report(target=where, findings=[])
+    view = CheckView(settings.json)
+    target = _target(settings, o, user, host, via, (proxy, c))
+    target.findings, target.on_phase = report.findings, view.phase
     refused = None
-    if proxy is not None and not o.skip_aws:
-        try:
-            findings += _control_plane(c, proxy.name, o, user)
-        except AwsRefusedError as exc:  # not a finding: exit 4, but keep what was seen
-            findings.append(fail("aws.refused", "aws", exc.message, exc.hint or ""))
-            refused = exc
-    report = Report(
-        target=f"{user}@{host}:{o.port}" + (f" via {o.via}" if o.via else ""), findings=findings
-    )
-    emit(report, settings.json)
+    try:
+        phases.run(target)
+        if proxy is not None and not o.skip_aws:
+            refused = _aws_findings(c, proxy.name, o, user, report, view)
+    except KeyboardInterrupt:  # show what ran, then exit 130 through the one handler
+        report.interrupted = True
+        view.finish(report)
+        raise
+    view.finish(report)
     if refused is not None:
         from proxyctl.output import clean
 
@@ -132,6 +111,67 @@ def run_check(settings: Settings, o: CheckOptions) -> None:
         raise typer.Exit(ExitCode.AWS_REFUSED)
     if report.failed:
         raise typer.Exit(ExitCode.CHECK_FAILED)
+
+
+def _locate(settings: Settings, o: CheckOptions) -> tuple[Any, Any, str]:
+    """(AWS clients, the proxy, the endpoint host): looked up with --proxy, else --host."""
+    if o.proxy is None:
+        return None, None, o.host or ""
+    from proxyctl.aws import proxies
+    from proxyctl.aws.clients import Clients
+
+    c = Clients(settings)
+    proxy = proxies.describe_proxy(c.rds, o.proxy, c.region)
+    return c, proxy, proxy.endpoint
+
+
+def _target(
+    settings: Settings,
+    o: CheckOptions,
+    user: str,
+    host: str,
+    via: tuple[str, int] | None,
+    found: tuple[Any, Any],
+) -> Any:
+    from proxyctl.check.tlsreport import trust_store
+    from proxyctl.db.phases import Target
+
+    proxy, c = found
+    cafile, store, store_hint = trust_store(host, o.ca_bundle)
+    return Target(
+        host=host,
+        port=o.port,
+        user=user,
+        database=o.database,
+        password=_password_source(settings, o, user, host, proxy, c),
+        auth=o.auth or "iam",
+        cafile=cafile,
+        store=store,
+        store_hint=store_hint,
+        via=via,
+        timeout=o.timeout,
+        samples=o.samples,
+    )
+
+
+def _aws_findings(
+    c: Any, name: str, o: CheckOptions, user: str, report: Any, view: Any
+) -> AwsRefusedError | None:
+    """The control-plane findings, added to REPORT and shown; AWS's refusal is returned."""
+    from proxyctl.check.findings import skip
+
+    refused, found = None, []
+    try:
+        found = _control_plane(c, name, o, user)
+    except AwsRefusedError as exc:  # not a finding: exit 4, but keep what was seen
+        found, refused = [fail("aws.refused", "aws", exc.message, exc.hint or "")], exc
+    except KeyboardInterrupt:
+        found = [skip("aws.interrupted", "aws", "interrupted (Ctrl-C) before it ended.")]
+        raise
+    finally:
+        report.findings.extend(found)
+        view.phase(found)
+    return refused
 
 
 def _control_plane(c: Any, name: str, o: CheckOptions, user: str) -> list[Any]:

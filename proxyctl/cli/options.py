@@ -14,7 +14,8 @@ CaBundle = Annotated[
     str | None,
     typer.Option(
         metavar="PATH",
-        help="CA certificates to verify the server with "
-        "(default: the trust store that fits the endpoint).",
+        help="CA certificates (PEM) to verify the server with. Proxy endpoints keep "
+        "Amazon's roots and trust these too; other endpoints trust only these. Default: "
+        "Amazon's roots (certifi) for proxy endpoints, this machine's CA file otherwise.",
     ),
 ]

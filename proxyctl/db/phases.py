@@ -8,20 +8,16 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-import statistics
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from proxyctl.check.findings import Finding, Status, fail, ok, warn
+from proxyctl.check.findings import Finding, Status, fail, ok, skip, warn
 from proxyctl.check.hints import explain
 from proxyctl.db import tls
-
-QUERY = (
-    "select version(), current_user, current_database(), inet_server_addr(), pg_is_in_recovery()"
-)
+from proxyctl.db.bounded import Overdue, within
 
 
 @dataclass
@@ -35,33 +31,54 @@ class Target:
     database: str
     password: Callable[[], str]
     auth: str
-    cafile: str | None
+    cafile: str  # one file for the TLS phase and libpq alike (see tlsreport.trust_store)
     store: str
     store_hint: str | None = None
     via: tuple[str, int] | None = None
     timeout: float = 5.0
     samples: int = 10
     findings: list[Finding] = field(default_factory=list)
+    # Called with each phase's findings as the phase ends (the text output shows them then).
+    on_phase: Callable[[list[Finding]], None] | None = None
 
 
 @contextmanager
-def timed(findings: list[Finding]) -> Iterator[list[Finding]]:
-    """Collect the phase's findings and stamp the first with the phase's duration."""
+def timed(t: Target, phase: str) -> Iterator[list[Finding]]:
+    """Collect the phase's findings, stamp the first with the phase's duration, and hand
+    them on as the phase ends; on Ctrl-C, say that the phase was interrupted."""
     found: list[Finding] = []
     start = time.perf_counter()
     try:
         yield found
+    except KeyboardInterrupt:
+        found.append(skip(f"{phase}.interrupted", phase, "interrupted (Ctrl-C) before it ended."))
+        raise
     finally:
         if found:
             found[0].duration_ms = round((time.perf_counter() - start) * 1000, 1)
-        findings.extend(found)
+            t.findings.extend(found)
+            if t.on_phase is not None:
+                t.on_phase(found)
 
 
 def resolve(t: Target) -> list[str]:
     name, port = t.via if t.via else (t.host, t.port)
-    with timed(t.findings) as out:
-        try:
-            infos = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
+    with timed(t, "resolve") as out:
+        try:  # the resolver's own retries can take long: bounded like every phase
+            infos = within(
+                t.timeout, lambda: socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
+            )
+        except Overdue:
+            out.append(
+                fail(
+                    "dns.timeout",
+                    "resolve",
+                    f"no answer from the DNS resolver for {name} within {t.timeout:g} s.",
+                    "Check this machine's DNS settings (inside a VPC: its DNS resolution "
+                    "and hostnames settings), or raise --connect-timeout.",
+                )
+            )
+            return []
         except socket.gaierror as exc:
             out.append(
                 fail(
@@ -104,7 +121,7 @@ def _private(address: str) -> bool:
 def connect_tcp(t: Target, addresses: list[str]) -> tuple[str, int] | None:
     port = t.via[1] if t.via else t.port
     refused, timed_out = [], []
-    with timed(t.findings) as out:
+    with timed(t, "tcp") as out:
         for address in addresses:
             try:
                 socket.create_connection((address, port), timeout=t.timeout).close()
@@ -142,7 +159,7 @@ def connect_tcp(t: Target, addresses: list[str]) -> tuple[str, int] | None:
 
 
 def check_tls(t: Target, address: tuple[str, int]) -> bool:
-    with timed(t.findings) as out:
+    with timed(t, "tls") as out:
         try:
             result = tls.handshake(address, t.host, t.cafile, t.timeout)
         except TimeoutError:
@@ -170,8 +187,8 @@ def check_tls(t: Target, address: tuple[str, int]) -> bool:
 def authenticate(t: Target, address: tuple[str, int]) -> Any:
     import psycopg
 
-    with timed(t.findings) as out:
-        password = t.password()
+    password = t.password()  # before the clock starts: a prompt's typing time is not sign-in
+    with timed(t, "auth") as out:
         try:
             conn = psycopg.connect(
                 host=t.host,
@@ -181,7 +198,7 @@ def authenticate(t: Target, address: tuple[str, int]) -> Any:
                 dbname=t.database,
                 password=password,
                 sslmode="verify-full",
-                sslrootcert=t.cafile or "system",
+                sslrootcert=t.cafile,
                 connect_timeout=max(1, round(t.timeout)),
                 application_name="proxyctl-check",
                 autocommit=True,
@@ -193,56 +210,14 @@ def authenticate(t: Target, address: tuple[str, int]) -> Any:
                 fail(code, "auth", f"{t.user} could not sign in ({t.auth}): {message}", hint)
             )
             return None
-        out.append(ok("auth.ok", "auth", f"signed in as {t.user} to {t.database} ({t.auth}, TLS)."))
+        said = f"signed in as {t.user} to {t.database} ({t.auth}, TLS)."
+        out.append(ok("auth.ok", "auth", said, ca_file=t.cafile))
     return conn
 
 
 def _last_line(message: str) -> str:
     lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
     return lines[-1] if lines else message
-
-
-def run_query(t: Target, conn: Any) -> None:
-    with timed(t.findings) as out, conn:
-        row = conn.execute(QUERY).fetchone()
-        version, user, database, server, recovery = row
-        role = "a read-only standby" if recovery else "the writer"
-        out.append(
-            ok(
-                "query.ok",
-                "query",
-                f"{user}@{database} on {server or 'a local socket'}, "
-                f"{role}: {version.split(',')[0]}",
-                version=version,
-                user=user,
-                database=database,
-                server_address=str(server),
-                in_recovery=recovery,
-            )
-        )
-        times = []
-        for _ in range(t.samples):
-            start = time.perf_counter()
-            conn.execute("select 1").fetchone()
-            times.append((time.perf_counter() - start) * 1000)
-        if times:
-            out.append(_latency(times))
-
-
-def _latency(times: list[float]) -> Finding:
-    ordered = sorted(times)
-    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
-    median = statistics.median(ordered)
-    return ok(
-        "query.latency",
-        "query",
-        f"{len(times)} round trips: min {ordered[0]:.2f} ms, "
-        f"median {median:.2f} ms, p99 {p99:.2f} ms.",
-        samples=len(times),
-        min_ms=round(ordered[0], 3),
-        median_ms=round(median, 3),
-        p99_ms=round(p99, 3),
-    )
 
 
 def run(t: Target) -> list[Finding]:
@@ -252,5 +227,7 @@ def run(t: Target) -> list[Finding]:
     if address is not None and check_tls(t, address):
         conn = authenticate(t, address)
         if conn is not None:
+            from proxyctl.db.query import run_query
+
             run_query(t, conn)
     return t.findings

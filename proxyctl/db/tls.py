@@ -8,11 +8,17 @@ the database, so this is the only way to see the client's.
 
 from __future__ import annotations
 
+import atexit
+import hashlib
+import os
+import shutil
 import socket
 import ssl
 import struct
+import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 SSL_REQUEST = struct.pack("!ii", 8, 80877103)
 # OpenSSL verify codes that name the failure precisely.
@@ -45,6 +51,11 @@ class Handshake:
     verified: bool = False
     verify_code: int | None = None
     verify_message: str | None = None
+    # After a host-name failure, the chain verified again without the host name: OpenSSL
+    # checks the name before the signatures, so the first failure says nothing of them.
+    chain_checked: bool = False
+    chain_code: int | None = None  # None with chain_checked: the chain verifies
+    chain_message: str | None = None
     errors: list[str] = field(default_factory=list)
 
 
@@ -91,20 +102,41 @@ def _ask_for_tls(address: tuple[str, int], timeout: float) -> tuple[socket.socke
     return sock, answer.decode("latin-1")
 
 
-def _context(cafile: str | None, verify: bool) -> ssl.SSLContext:
+def _context(cafile: str | None, verify: bool, check_hostname: bool = True) -> ssl.SSLContext:
     if not verify:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
         return context
-    return ssl.create_default_context(cafile=cafile)
+    context = ssl.create_default_context(cafile=cafile)
+    context.check_hostname = check_hostname
+    return context
+
+
+def _verify(
+    result: Handshake,
+    sock: socket.socket,
+    server_name: str,
+    cafile: str | None,
+    check_hostname: bool,
+) -> tuple[int, str] | None:
+    """A verifying handshake on SOCK: None when it verifies (recorded in RESULT), else
+    OpenSSL's verify code and message."""
+    context = _context(cafile, verify=True, check_hostname=check_hostname)
+    try:
+        with context.wrap_socket(sock, server_hostname=server_name) as tls:
+            _record(result, tls)
+            return None
+    except ssl.SSLCertVerificationError as exc:
+        return exc.verify_code, exc.verify_message
 
 
 def handshake(
     address: tuple[str, int], server_name: str, cafile: str | None, timeout: float
 ) -> Handshake:
-    """SSLRequest, then a verifying handshake; on failure a second, non-verifying one
-    reads the certificate so that the report can say what is wrong with it.
+    """SSLRequest, then a verifying handshake. After a host-name failure, a second one
+    verifies the chain alone; when verifying failed, a non-verifying one reads the
+    certificate so that the report can say what is wrong with it.
 
     Raises OSError (refused, timeout) for the caller to report as a finding.
     """
@@ -113,18 +145,31 @@ def handshake(
     if answer != "S":
         sock.close()
         return result
-    try:
-        with _context(cafile, verify=True).wrap_socket(sock, server_hostname=server_name) as tls:
-            result.verified = True
-            _record(result, tls)
+    failed = _verify(result, sock, server_name, cafile, check_hostname=True)
+    if failed is None:
+        result.verified = True
+        return result
+    result.verify_code, result.verify_message = failed
+    if result.verify_code in (HOSTNAME_MISMATCH, IP_MISMATCH):
+        result.chain_checked = True
+        chain = _verify(result, _tls_again(address, timeout), server_name, cafile, False)
+        if chain is None:
             return result
-    except ssl.SSLCertVerificationError as exc:
-        result.verify_code = exc.verify_code
-        result.verify_message = exc.verify_message
-    sock, answer = _ask_for_tls(address, timeout)
-    with _context(None, verify=False).wrap_socket(sock, server_hostname=server_name) as tls:
+        result.chain_code, result.chain_message = chain
+    with _context(None, verify=False).wrap_socket(
+        _tls_again(address, timeout), server_hostname=server_name
+    ) as tls:
         _record(result, tls)
     return result
+
+
+def _tls_again(address: tuple[str, int], timeout: float) -> socket.socket:
+    """A new connection that the server agreed to start TLS on."""
+    sock, answer = _ask_for_tls(address, timeout)
+    if answer != "S":
+        sock.close()
+        raise ConnectionError("the server stopped offering TLS between two connections")
+    return sock
 
 
 def _record(result: Handshake, tls: ssl.SSLSocket) -> None:
@@ -134,6 +179,40 @@ def _record(result: Handshake, tls: ssl.SSLSocket) -> None:
     der = tls.getpeercert(binary_form=True)
     if der:
         result.certificate = parse_certificate(der)
+
+
+# Where distributions keep their CA bundle: Debian and Ubuntu, Fedora and RHEL,
+# openSUSE, Alpine and macOS.
+SYSTEM_CA_FILES = (
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+)
+
+
+def system_ca_file() -> str | None:
+    """This machine's CA bundle as one file: SSL_CERT_FILE, the distribution's, or Python's
+    OpenSSL default; None when there is none."""
+    candidates = [os.environ.get("SSL_CERT_FILE", ""), *SYSTEM_CA_FILES]
+    candidates.append(ssl.get_default_verify_paths().openssl_cafile)
+    return next((c for c in candidates if c and os.path.isfile(c)), None)
+
+
+_combined_dir: list[Path] = []
+
+
+def combined_ca_file(paths: list[str]) -> str:
+    """One PEM file with the CAs of every file in PATHS (libpq's sslrootcert takes one),
+    in a private directory removed when the program ends."""
+    data = b"".join(Path(p).read_bytes().strip() + b"\n" for p in paths)
+    if not _combined_dir:
+        _combined_dir.append(Path(tempfile.mkdtemp(prefix="proxyctl-ca-")))
+        atexit.register(shutil.rmtree, _combined_dir[0], True)
+    target = _combined_dir[0] / f"{hashlib.sha256(data).hexdigest()[:16]}.pem"
+    if not target.exists():
+        target.write_bytes(data)
+    return str(target)
 
 
 def now() -> datetime:

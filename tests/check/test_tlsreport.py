@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ssl
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import certifi
 import pytest
@@ -10,6 +12,7 @@ import pytest
 from proxyctl.check.findings import Finding, Report, Status
 from proxyctl.check.hints import explain
 from proxyctl.check.tlsreport import tls_findings, trust_store
+from proxyctl.db import tls
 from proxyctl.db.tls import Certificate, Handshake, hostname_matches
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -36,15 +39,52 @@ def test_hostname_matching(name: str, sans: list[str], matches: bool) -> None:
     assert hostname_matches(name, sans) is matches
 
 
-def test_trust_store_fits_the_endpoint(tmp_path: object) -> None:
-    assert trust_store(PROXY, None)[:2] == (
+def test_trust_store_fits_the_endpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    system = tmp_path / "system.pem"
+    system.write_text("SYSTEM\n")
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.setattr(tls, "SYSTEM_CA_FILES", (str(system),))
+    assert trust_store(PROXY, None) == (
         certifi.where(),
         "certifi (Amazon Trust Services roots)",
+        None,
     )
-    cafile, _, missing = trust_store("orders.cluster-abc.us-east-1.rds.amazonaws.com", None)
-    assert cafile is None and missing is not None and "global-bundle.pem" in missing
-    assert trust_store("db.example.com", None) == (None, "the system trust store", None)
-    assert trust_store(PROXY, "/etc/ca.pem") == ("/etc/ca.pem", "--ca-bundle /etc/ca.pem", None)
+    cafile, store, missing = trust_store("orders.cluster-abc.us-east-1.rds.amazonaws.com", None)
+    assert (cafile, store) == (str(system), f"the system trust store ({system})")
+    assert missing is not None and "global-bundle.pem" in missing
+    assert trust_store("db.example.com", None) == (
+        str(system),
+        f"the system trust store ({system})",
+        None,
+    )
+    assert trust_store("db.example.com", "/etc/ca.pem") == (
+        "/etc/ca.pem",
+        "--ca-bundle /etc/ca.pem",
+        None,
+    )
+
+
+def test_a_proxy_endpoint_keeps_amazons_roots_with_a_bundle(tmp_path: Path) -> None:
+    bundle = tmp_path / "global-bundle.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\nRDS\n-----END CERTIFICATE-----\n")
+    cafile, store, _ = trust_store(PROXY, str(bundle))
+    assert store == f"certifi (Amazon Trust Services roots) and --ca-bundle {bundle}"
+    both = Path(cafile).read_text()
+    assert Path(certifi.where()).read_text().strip() in both and bundle.read_text() in both
+    assert (
+        Path(cafile).stat().st_mode & 0o077 == 0 or Path(cafile).parent.stat().st_mode & 0o077 == 0
+    )
+
+
+def test_the_system_ca_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.setattr(tls, "SYSTEM_CA_FILES", (str(tmp_path / "absent.pem"),))
+    default = ssl.get_default_verify_paths().openssl_cafile  # Python's OpenSSL's own
+    assert tls.system_ca_file() == (default if Path(default).is_file() else None)
+    chosen = tmp_path / "chosen.pem"
+    chosen.write_text("CA\n")
+    monkeypatch.setenv("SSL_CERT_FILE", str(chosen))
+    assert tls.system_ca_file() == str(chosen)
 
 
 def cert(days_left: int, sans: list[str] | None = None) -> Certificate:

@@ -18,9 +18,14 @@ TIMEOUT = 15.0
 
 
 def run_in_terminal(
-    args: list[str], answer: str, env: dict[str, str], prompt: bytes | None = b"Database user"
+    args: list[str],
+    answer: str,
+    env: dict[str, str],
+    prompt: bytes | None = b"Database user",
+    typing_delay: float = 0.0,
 ) -> tuple[int, str]:
-    """Run proxyctl on a pseudo-terminal, type ANSWER once PROMPT shows (None: no typing),
+    """Run proxyctl on a pseudo-terminal, type ANSWER at PROMPT (after TYPING_DELAY seconds;
+    PROMPT None: no typing),
     return all it printed."""
     leader, follower = pty.openpty()
     proc = subprocess.Popen(
@@ -48,6 +53,7 @@ def run_in_terminal(
                 if b"\x1b[6n" in chunk:  # prompt_toolkit asks where the cursor is
                     os.write(leader, b"\x1b[1;1R")
             if not sent and prompt is not None and prompt in seen:
+                time.sleep(typing_delay)
                 os.write(leader, answer.encode() + b"\r")
                 sent = True
             if proc.poll() is not None and not ready:
