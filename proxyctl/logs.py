@@ -16,6 +16,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable
+from functools import cache
 from typing import Any, TypeVar
 
 SecretText = TypeVar("SecretText", bound=str | None)
@@ -104,34 +105,34 @@ _NAMES = (
 _QUOTED_VALUE = r"""(?P<q>\\*["'])(?P<value>.*?)(?:(?<!\\)(?P=q)|(?=\n)|\Z)"""
 # Most lines name none of these: skip their patterns then (they cost the most).
 _NAME_STEMS = ("passw", "secret", "token")
-_SHAPES: list[tuple[re.Pattern[str], str]] = [
+_SHAPES: list[tuple[tuple[str, re.RegexFlag], str]] = [
     # Presigned URLs and IAM auth tokens (also URL-encoded); Authorization headers.
-    (re.compile(r"(X-Amz-Signature(?:=|%3D))[0-9a-f]+", re.I), r"\1" + _MASK),
-    (re.compile(r"(X-Amz-Security-Token(?:=|%3D))(?:(?!%26)[^&\s'\"])+", re.I), r"\1" + _MASK),
-    (re.compile(r"(Signature(?:=|:\s*))[0-9a-f]{16,}", re.I), r"\1" + _MASK),
+    ((r"(X-Amz-Signature(?:=|%3D))[0-9a-f]+", re.I), r"\1" + _MASK),
+    ((r"(X-Amz-Security-Token(?:=|%3D))(?:(?!%26)[^&\s'\"])+", re.I), r"\1" + _MASK),
+    ((r"(Signature(?:=|:\s*))[0-9a-f]{16,}", re.I), r"\1" + _MASK),
     # Canonical request lines: "x-amz-security-token:VALUE".
-    (re.compile(r"^(x-amz-security-token:).*$", re.I | re.M), r"\1" + _MASK),
+    ((r"^(x-amz-security-token:).*$", re.I | re.M), r"\1" + _MASK),
     # Credentials in a URL: scheme://user:PASSWORD@host (to the last @ before the path).
     (
-        re.compile(r"""(\b[a-z][a-z0-9+.-]*://[^:/@\s'"]+:)[^\s'"/]+(@)""", re.I),
+        (r"""(\b[a-z][a-z0-9+.-]*://[^:/@\s'"]+:)[^\s'"/]+(@)""", re.I),
         r"\1" + _MASK + r"\2",
     ),
 ]
-_NAMED: list[tuple[re.Pattern[str], str]] = [
+_NAMED: list[tuple[tuple[str, re.RegexFlag], str]] = [
     # "password": "...", 'Password': b'...', \"password\": \"...\" (JSON, dict reprs).
     (
-        re.compile(rf"""(?P<key>{_NAMES}\\*["']\s*[:=]\s*b?){_QUOTED_VALUE}""", re.I),
+        (rf"""(?P<key>{_NAMES}\\*["']\s*[:=]\s*b?){_QUOTED_VALUE}""", re.I),
         rf"\g<key>\g<q>{_MASK}\g<q>",
     ),
     # "password": 12345 (an unquoted JSON or repr value)
     (
-        re.compile(rf"""({_NAMES}\\*["']\s*[:=]\s*)(?!b?\\*["'])[^\s,}}\]]+""", re.I),
+        (rf"""({_NAMES}\\*["']\s*[:=]\s*)(?!b?\\*["'])[^\s,}}\]]+""", re.I),
         r"\1" + _MASK,
     ),
     # password='...' (keyword reprs, quoted conninfo values)
-    (re.compile(rf"""(?P<key>{_NAMES}=b?){_QUOTED_VALUE}""", re.I), rf"\g<key>\g<q>{_MASK}\g<q>"),
+    ((rf"""(?P<key>{_NAMES}=b?){_QUOTED_VALUE}""", re.I), rf"\g<key>\g<q>{_MASK}\g<q>"),
     # password=... (query strings, conninfo, environment): to the next & or the line's end.
-    (re.compile(rf"""({_NAMES}=)(?!b?["'])[^&\n]+""", re.I), r"\1" + _MASK),
+    ((rf"""({_NAMES}=)(?!b?["'])[^&\n]+""", re.I), r"\1" + _MASK),
 ]
 
 
@@ -140,10 +141,18 @@ def redact(text: str) -> str:
     for form in _remembered.longest_first():  # substring tests: far quicker than one regex
         if form in text:
             text = text.replace(form, _MASK)
-    named = any(stem in text.lower() for stem in _NAME_STEMS)
-    for pattern, replacement in _SHAPES + _NAMED if named else _SHAPES:
+    shapes, named = _compiled()
+    if any(stem in text.lower() for stem in _NAME_STEMS):
+        shapes = shapes + named
+    for pattern, replacement in shapes:
         text = pattern.sub(replacement, text)
     return text
+
+
+@cache
+def _compiled() -> tuple[list[tuple[re.Pattern[str], str]], ...]:
+    """The patterns, compiled on first use: compiling costs more than `token` may spend."""
+    return tuple([(re.compile(*spec), r) for spec, r in group] for group in (_SHAPES, _NAMED))
 
 
 # Bodies of AWS calls that can carry a secret ----------------------------------------------
