@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from proxyctl.cli.init_flags import check_show_password
 from proxyctl.cli.progress import Progress
 from proxyctl.cli.wizard import Asker, Given, choose_database, fill_spec, make_asker
 from proxyctl.config import Settings
@@ -95,6 +96,7 @@ def run_init(settings: Settings, flags: dict[str, Any], options: InitOptions) ->
     databases = discovery.list_databases(c)
     db = choose_database(given, databases, ask, c.region)
     spec = fill_spec(given, db, ask)
+    check_show_password(options.show_password, spec.secret, spec.password_source)
     found = discover(c, spec, databases)
     plan = build_plan(spec, found)
     if options.save_spec:
