@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from proxyctl.aws import groups
 from proxyctl.aws.clients import Clients
 from proxyctl.aws.errors import aws_code, aws_errors
 from proxyctl.errors import ConnectionProblem, NotFoundError, ProxyctlError
@@ -216,7 +217,7 @@ UNDO: dict[str, Callable[[Clients, dict[str, Any], RunContext], Any]] = {
     "put_role_policy_back": lambda c, p, ctx: c.iam.put_role_policy(
         **{**p, "PolicyDocument": json.dumps(p["PolicyDocument"])}
     ),
-    "delete_security_group": lambda c, p, ctx: c.ec2.delete_security_group(**p),
+    "delete_security_group": groups.delete_security_group,  # retried as destroy does
     "revoke_ingress": _revoke,
     "delete_proxy": delete_proxy,
     "modify_pool_back": lambda c, p, ctx: c.rds.modify_db_proxy_target_group(**p),
