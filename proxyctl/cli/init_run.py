@@ -154,7 +154,7 @@ def _apply(
     options: InitOptions,
     password: str | None,
 ) -> None:
-    from proxyctl.aws import actions
+    from proxyctl.aws import actions, leftovers
     from proxyctl.provision.apply import apply
 
     progress = Progress(quiet=settings.json)
@@ -175,6 +175,9 @@ def _apply(
             plan,
             lambda action, params: actions.STEPS[action](c, params, ctx),
             lambda action, params: actions.undo(c, action, params, ctx),
+            find_leftover=lambda action, params, made: leftovers.find_leftover(
+                c, action, params, made
+            ),
             keep_on_failure=options.keep_on_failure,
             started=lambda n, total, step: progress.step(n, total, step.summary),
             extra=wait if options.wait else None,
