@@ -80,11 +80,12 @@ class Prompter:
     def password(self, flag: str, question: str) -> str:
         import questionary
 
-        first = questionary.password(question, validate=inline_check(_not_empty)).unsafe_ask()
-        again = questionary.password("Repeat it:").unsafe_ask()
-        if first != again:
-            raise UsageError(f"{flag}: the two passwords differ.", field=flag)
-        return str(first)
+        while True:  # a typo asks again: the answers before it are kept
+            first = questionary.password(question, validate=inline_check(_not_empty)).unsafe_ask()
+            again = questionary.password("Repeat it:").unsafe_ask()
+            if first == again:
+                return str(first)
+            questionary.print("The two passwords differ: type it again.")
 
 
 def _not_empty(value: str) -> None:

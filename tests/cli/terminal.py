@@ -85,16 +85,16 @@ class Terminal:
     def screen(self) -> str:
         return "\n".join(line.rstrip() for line in self._screen.display).strip("\n")
 
-    def expect(self, text: str) -> None:
-        """Wait until TEXT is on the screen."""
+    def expect(self, text: str, times: int = 1) -> None:
+        """Wait until TEXT is on the screen (TIMES times: a question asked again)."""
         deadline = time.monotonic() + TIMEOUT
-        while text not in self.screen:
+        while self.screen.count(text) < times:
             if time.monotonic() > deadline or not self._read(0.1):
                 raise AssertionError(f"{text!r} never appeared; the screen:\n{self.screen}")
 
-    def answer(self, question: str, keys: str) -> None:
-        """Wait for QUESTION, then press KEYS."""
-        self.expect(question)
+    def answer(self, question: str, keys: str, times: int = 1) -> None:
+        """Wait for QUESTION (asked TIMES times), then press KEYS."""
+        self.expect(question, times)
         time.sleep(0.05)  # let prompt_toolkit finish drawing before the keys arrive
         os.write(self.leader, keys.encode())
 

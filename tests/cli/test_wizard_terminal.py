@@ -116,7 +116,10 @@ def test_new_secret_with_a_typed_password_is_applied(world: dict[str, Any]) -> N
         enter_through(term, IAM_Q, NETWORK_Q, POOL_Q)
         term.answer("Apply this plan?", "y")
         term.answer("Password of reporting (hidden):", password + ENTER)
-        term.answer("Repeat it:", password + ENTER)
+        term.answer("Repeat it:", "typo" + ENTER)
+        term.expect("The two passwords differ: type it again.")
+        term.answer("Password of reporting (hidden):", password + ENTER, times=2)
+        term.answer("Repeat it:", password + ENTER, times=2)
         code = term.finish()
         screen, raw = term.screen, term.raw
     assert code == 0, screen
