@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from proxyctl.aws import groups
 from proxyctl.aws.clients import Clients
 from proxyctl.aws.errors import aws_code, aws_errors
 from proxyctl.errors import ConnectionProblem, NotFoundError, ProxyctlError
@@ -278,7 +279,7 @@ UNDO: dict[str, Callable[[Clients, dict[str, Any], RunContext], Any]] = {
     "put_role_policy_back": lambda c, p, ctx: c.iam.put_role_policy(
         **{**p, "PolicyDocument": json.dumps(p["PolicyDocument"])}
     ),
-    "delete_security_group": lambda c, p, ctx: c.ec2.delete_security_group(**p),
+    "delete_security_group": groups.delete_security_group,  # retried as destroy does
     "revoke_ingress": _revoke,
     "authorize_ingress_back": lambda c, p, ctx: c.ec2.authorize_security_group_ingress(**p),
     "widen_egress": _widen_egress,

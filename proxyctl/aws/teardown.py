@@ -8,8 +8,9 @@ from typing import Any
 from proxyctl.aws import actions
 from proxyctl.aws.clients import Clients
 from proxyctl.aws.discovery import STACK_TAG, describe_secret, stack_of
-from proxyctl.aws.errors import aws_code, aws_errors
-from proxyctl.errors import AwsRefusedError, NotFoundError, ProxyctlError
+from proxyctl.aws.errors import aws_errors
+from proxyctl.aws.groups import delete_security_group
+from proxyctl.errors import NotFoundError
 from proxyctl.provision.destroy import (
     FoundGroup,
     FoundProxy,
@@ -187,35 +188,6 @@ def delete_proxy(c: Clients, p: dict[str, Any], ctx: RunContext) -> None:
         actions.delete_proxy(c, params, ctx)
         return
     actions.wait_proxy_gone(c, params, ctx)  # an earlier destroy asked already: only wait
-
-
-def delete_security_group(c: Clients, p: dict[str, Any], ctx: RunContext) -> None:
-    """Delete, retrying while the deleted proxy's network interfaces still hold the group."""
-    start, delay = ctx.clock(), ctx.poll
-    while True:
-        try:
-            with aws_errors(f"delete the security group {p['GroupId']}"):
-                c.ec2.delete_security_group(**p)
-            return
-        except ProxyctlError as exc:
-            if aws_code(exc) != "DependencyViolation":
-                raise
-            if ctx.clock() - start + delay > ctx.timeout:
-                raise AwsRefusedError(exc.message, hint=_in_use_hint(p["GroupId"])) from exc
-            ctx.report(
-                f"{p['GroupId']} is still in use (DependencyViolation); retrying in {delay:.0f} s"
-            )
-            ctx.sleep(delay)
-            delay = min(delay * 2, 30.0)
-
-
-def _in_use_hint(group: str) -> str:
-    return (
-        "Something still uses the group: the deleted proxy's network interfaces (they can take "
-        "minutes to go), or a rule in another group that names it. See `aws ec2 "
-        f"describe-network-interfaces --filters Name=group-id,Values={group}`, or raise "
-        "--wait-timeout."
-    )
 
 
 STEPS: dict[str, Callable[[Clients, dict[str, Any], RunContext], Any]] = {

@@ -36,21 +36,25 @@ def init(
         str | None,
         typer.Option(
             metavar="MODE",
-            help="managed (the database's RDS-managed secret), existing, or new.",
+            help="managed (the database's RDS-managed secret, the default when there is one), "
+            "existing, or new.",
             rich_help_panel=SECRET,
         ),
     ] = None,
     secret_arn: Annotated[
         str | None,
         typer.Option(
-            metavar="ARN", help="With --secret existing: its ARN.", rich_help_panel=SECRET
+            metavar="ARN",
+            help="The secret's ARN (--secret existing; given alone, it implies that mode).",
+            rich_help_panel=SECRET,
         ),
     ] = None,
     db_user: Annotated[
         str | None,
         typer.Option(
             metavar="USER",
-            help="With --secret new: the database user (default: the master user).",
+            help="With --secret new (implied when given alone): the database user "
+            "(default: the master user).",
             rich_help_panel=SECRET,
         ),
     ] = None,
@@ -58,7 +62,8 @@ def init(
         bool,
         typer.Option(
             "--password-stdin",
-            help="With --secret new: read the user's password from stdin.",
+            help="With --secret new (implied when given alone): read the user's password "
+            "from stdin (default: ask on the terminal).",
             rich_help_panel=SECRET,
         ),
     ] = False,
@@ -66,7 +71,8 @@ def init(
         bool,
         typer.Option(
             "--generate-password",
-            help="With --secret new: generate the password (set it on the database too).",
+            help="With --secret new (implied when given alone): generate the password "
+            "(set it on the database too).",
             rich_help_panel=SECRET,
         ),
     ] = False,
@@ -74,7 +80,7 @@ def init(
         bool,
         typer.Option(
             "--show-password",
-            help="Print a generated password in the result.",
+            help="With --generate-password: print the password in the result (default: off).",
             rich_help_panel=SECRET,
         ),
     ] = False,
@@ -271,6 +277,7 @@ def init(
       proxyctl init --database orders --dry-run --save-spec orders.toml
       proxyctl init --spec orders.toml --yes --export-terraform tf/
     """
+    from proxyctl.cli.init_flags import secret_mode
     from proxyctl.cli.init_run import InitOptions, run_init
 
     settings: Settings = ctx.obj
@@ -298,6 +305,7 @@ def init(
         "init_query": init_query,
         "tags": tag or None,
     }
+    flags["secret"] = secret_mode(flags, show_password)
     options = InitOptions(
         spec_file=spec,
         save_spec=save_spec,

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from proxyctl import validate
+from proxyctl.cli.init_flags import check_show_password
 from proxyctl.cli.progress import Progress
 from proxyctl.cli.wizard import Asker, Given, choose_database, fill_spec, make_asker
 from proxyctl.config import Settings
@@ -101,6 +102,7 @@ def run_init(settings: Settings, flags: dict[str, Any], options: InitOptions) ->
     databases = discovery.list_databases(c)
     db = choose_database(given, databases, ask, c.region)
     spec = fill_spec(given, db, ask)
+    check_show_password(options.show_password, spec.secret, spec.password_source)
     found = discover(c, spec, databases)
     plan = build_plan(spec, found)
     if options.save_spec:
@@ -192,7 +194,7 @@ def _apply(
     options: InitOptions,
     password: str | None,
 ) -> None:
-    from proxyctl.aws import actions
+    from proxyctl.aws import actions, leftovers
     from proxyctl.provision.apply import apply
 
     progress = Progress(quiet=settings.json)
@@ -213,6 +215,9 @@ def _apply(
             plan,
             lambda action, params: actions.STEPS[action](c, params, ctx),
             lambda action, params: actions.undo(c, action, params, ctx),
+            find_leftover=lambda action, params, made: leftovers.find_leftover(
+                c, action, params, made
+            ),
             keep_on_failure=options.keep_on_failure,
             started=lambda n, total, step: progress.step(n, total, step.summary),
             extra=wait if options.wait else None,

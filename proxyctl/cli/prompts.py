@@ -1,11 +1,18 @@
-"""Prompts that each have a flag: with prompts off, a missing answer names the flag."""
+"""Prompts that each have a flag: with prompts off, a missing answer names the flag.
+
+`Prompter` asks on the terminal (questionary); `Defaults` answers for it when
+prompting is off. Both are an `Asker`, so the wizard is written once.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 from proxyctl.config import Settings
 from proxyctl.errors import ProxyctlError, UsageError
+
+Check = Callable[[str], object]
 
 
 def inline_check(check: Callable[[str], object]) -> Callable[[str], bool | str]:
@@ -34,3 +41,91 @@ def ask_text(settings: Settings, flag: str, question: str, check: Callable[[str]
 
     answer = questionary.text(question, validate=inline_check(check)).unsafe_ask()
     return str(answer)
+
+
+class Asker(Protocol):
+    def select(
+        self, flag: str, question: str, choices: list[tuple[str, str]], default: str | None
+    ) -> str: ...
+    def text(self, flag: str, question: str, default: str, check: Check) -> str: ...
+    def confirm(self, flag: str, question: str, default: bool) -> bool: ...
+    def password(self, flag: str, question: str) -> str: ...
+
+
+class Prompter:
+    """Questions on the terminal (questionary); Ctrl-C raises KeyboardInterrupt."""
+
+    def select(
+        self, flag: str, question: str, choices: list[tuple[str, str]], default: str | None
+    ) -> str:
+        import questionary
+
+        options = [questionary.Choice(title=label, value=value) for value, label in choices]
+        # questionary raises on a default that is not a choice; None highlights the first.
+        known = default if default in {value for value, _ in choices} else None
+        return str(questionary.select(question, choices=options, default=known).unsafe_ask())
+
+    def text(self, flag: str, question: str, default: str, check: Check) -> str:
+        import questionary
+
+        return str(
+            questionary.text(question, default=default, validate=inline_check(check)).unsafe_ask()
+        )
+
+    def confirm(self, flag: str, question: str, default: bool) -> bool:
+        import questionary
+
+        return bool(questionary.confirm(question, default=default).unsafe_ask())
+
+    def password(self, flag: str, question: str) -> str:
+        import questionary
+
+        while True:  # a typo asks again: the answers before it are kept
+            first = questionary.password(question, validate=inline_check(_not_empty)).unsafe_ask()
+            again = questionary.password("Repeat it:").unsafe_ask()
+            if first == again:
+                return str(first)
+            questionary.print("The two passwords differ: type it again.")
+
+
+def _not_empty(value: str) -> None:
+    if not value:
+        raise UsageError("the password is empty.")
+
+
+class Defaults:
+    """Prompting is off: take the default, or fail naming the flag when there is none."""
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+
+    def _missing(self, flag: str, question: str) -> UsageError:
+        return UsageError(
+            f"{flag} is required: {question.rstrip(':?')}.",
+            hint=f"Pass {flag} (prompts are off: {self.why}).",
+            field=flag,
+        )
+
+    def select(
+        self, flag: str, question: str, choices: list[tuple[str, str]], default: str | None
+    ) -> str:
+        if default:
+            return default
+        raise self._missing(flag, question)
+
+    def text(self, flag: str, question: str, default: str, check: Check) -> str:
+        if default:
+            return default
+        raise self._missing(flag, question)
+
+    def confirm(self, flag: str, question: str, default: bool) -> bool:
+        return default
+
+    def password(self, flag: str, question: str) -> str:
+        raise self._missing(flag, question)
+
+
+def make_asker(settings: Settings) -> Asker:
+    if settings.no_input:
+        return Defaults(settings.prompts_off_because)
+    return Prompter()

@@ -7,100 +7,19 @@ default, the error names the flag.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import Any, Protocol
+from typing import Any
 
 from proxyctl import validate
-from proxyctl.cli.prompts import inline_check
-from proxyctl.config import Settings
+from proxyctl.cli.prompts import Asker, Check, make_asker
 from proxyctl.errors import NotFoundError, UsageError
 from proxyctl.provision.model import Database
-from proxyctl.provision.spec import Spec
+from proxyctl.provision.spec import BORROW_TIMEOUT_RANGE, Spec
 
-Check = Callable[[str], object]
+__all__ = ["Asker", "Given", "choose_database", "fill_spec", "make_asker"]
+
 POOL_FLAGS = "--max-connections-percent/--max-idle-connections-percent/--connection-borrow-timeout"
-
-
-class Asker(Protocol):
-    def select(
-        self, flag: str, question: str, choices: list[tuple[str, str]], default: str
-    ) -> str: ...
-    def text(self, flag: str, question: str, default: str, check: Check) -> str: ...
-    def confirm(self, flag: str, question: str, default: bool) -> bool: ...
-    def password(self, flag: str, question: str) -> str: ...
-
-
-class Prompter:
-    """Questions on the terminal (questionary); Ctrl-C raises KeyboardInterrupt."""
-
-    def select(self, flag: str, question: str, choices: list[tuple[str, str]], default: str) -> str:
-        import questionary
-
-        options = [questionary.Choice(title=label, value=value) for value, label in choices]
-        return str(questionary.select(question, choices=options, default=default).unsafe_ask())
-
-    def text(self, flag: str, question: str, default: str, check: Check) -> str:
-        import questionary
-
-        return str(
-            questionary.text(question, default=default, validate=inline_check(check)).unsafe_ask()
-        )
-
-    def confirm(self, flag: str, question: str, default: bool) -> bool:
-        import questionary
-
-        return bool(questionary.confirm(question, default=default).unsafe_ask())
-
-    def password(self, flag: str, question: str) -> str:
-        import questionary
-
-        first = questionary.password(question, validate=inline_check(_not_empty)).unsafe_ask()
-        again = questionary.password("Repeat it:").unsafe_ask()
-        if first != again:
-            raise UsageError(f"{flag}: the two passwords differ.", field=flag)
-        return str(first)
-
-
-def _not_empty(value: str) -> None:
-    if not value:
-        raise UsageError("the password is empty.")
-
-
-class Defaults:
-    """Prompting is off: take the default, or fail naming the flag when there is none."""
-
-    def __init__(self, why: str) -> None:
-        self.why = why
-
-    def _missing(self, flag: str, question: str) -> UsageError:
-        return UsageError(
-            f"{flag} is required: {question.rstrip(':?')}.",
-            hint=f"Pass {flag} (prompts are off: {self.why}).",
-            field=flag,
-        )
-
-    def select(self, flag: str, question: str, choices: list[tuple[str, str]], default: str) -> str:
-        if default:
-            return default
-        raise self._missing(flag, question)
-
-    def text(self, flag: str, question: str, default: str, check: Check) -> str:
-        if default:
-            return default
-        raise self._missing(flag, question)
-
-    def confirm(self, flag: str, question: str, default: bool) -> bool:
-        return default
-
-    def password(self, flag: str, question: str) -> str:
-        raise self._missing(flag, question)
-
-
-def make_asker(settings: Settings) -> Asker:
-    if settings.no_input:
-        return Defaults(settings.prompts_off_because)
-    return Prompter()
+NETWORK_FLAGS = "--allow-cidr/--allow-sg/--security-group"
 
 
 @dataclass
@@ -130,7 +49,7 @@ def choose_database(given: Given, databases: list[Database], ask: Asker, region:
         )
     wanted = given.get("database")
     if wanted is None:
-        default = databases[0].identifier if len(databases) == 1 else ""
+        default = databases[0].identifier if len(databases) == 1 else None
         choices = [(db.identifier, db.label) for db in databases]
         wanted = ask.select(
             "--database", "Database to put the proxy in front of:", choices, default
@@ -158,9 +77,10 @@ def _secret_answers(given: Given, db: Database, ask: Asker) -> dict[str, Any]:
         choices = [("existing", "an existing secret"), ("new", "a new secret")]
         if db.managed_secret_arn:
             choices.insert(0, ("managed", "the database's RDS-managed master secret"))
-        default = "managed" if db.managed_secret_arn else ""
+        default = "managed" if db.managed_secret_arn else None
         mode = ask.select("--secret", "Secret with the database user's password:", choices, default)
-    out: dict[str, Any] = {"secret": mode}
+    # What belongs to another mode (from a --spec file) does not reach the Spec.
+    out: dict[str, Any] = {"secret": mode, "secret_arn": None, "db_user": None}
     if mode == "existing":
         out["secret_arn"] = given.get("secret_arn") or ask.text(
             "--secret-arn", "Secret ARN:", "", lambda v: Spec("x", "x", "existing", v).check()
@@ -172,29 +92,108 @@ def _secret_answers(given: Given, db: Database, ask: Asker) -> dict[str, Any]:
         source = given.get("password_source")
         if source is None:
             choices = [("prompt", "type it (hidden)"), ("generate", "generate one")]
-            source = ask.select("--password-stdin", "Its password:", choices, "")
+            source = ask.select(
+                "--password-stdin/--generate-password", "Its password:", choices, None
+            )
         out["password_source"] = source
     return out
 
 
+# The network answers that name who may connect: key, flag, question.
+NETWORK_QUESTIONS = {
+    "cidr": ("allow_cidr", "--allow-cidr", "Networks that may connect (CIDRs, comma-separated):"),
+    "sg": ("allow_sg", "--allow-sg", "Client security groups (sg-..., comma-separated):"),
+    "own": (
+        "security_groups",
+        "--security-group",
+        "Security groups for the proxy (sg-..., comma-separated):",
+    ),
+}
+
+
 def _network_answers(given: Given, db: Database, ask: Asker) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key in ("security_groups", "allow_sg", "allow_cidr", "subnets"):
-        out[key] = list(given.get(key) or [])
-    if not out["security_groups"] and not out["allow_sg"] and not out["allow_cidr"]:
-        default = db.vpc_cidr or ""
-        answer = ask.text(
-            "--allow-cidr",
-            "Clients allowed to reach the proxy on 5432 (CIDRs, comma-separated):",
-            default,
-            lambda v: Spec("x", "x", allow_cidr=_split(v)).check(),
+    out = {k: list(given.get(k) or []) for k in ("security_groups", "allow_sg", "allow_cidr")}
+    out["subnets"] = list(given.get("subnets") or [])
+    if out["security_groups"] and (out["allow_sg"] or out["allow_cidr"]):
+        flag = "--allow-sg" if out["allow_sg"] else "--allow-cidr"
+        raise UsageError(
+            f"{flag} does not apply with --security-group: proxyctl adds no rules to groups it "
+            "did not create.",
+            hint="Add the rule to that group yourself, or leave out --security-group and let "
+            "init create the proxy's group with the rule.",
+            field=flag,
         )
-        out["allow_cidr"] = _split(answer)
+    if out["security_groups"] or out["allow_sg"] or out["allow_cidr"]:
+        return out
+    choices = list(_NETWORK_CHOICES)
+    if db.vpc_cidr:
+        choices.insert(0, ("vpc", f"anything in the database's VPC ({db.vpc_cidr})"))
+    question = "Who may connect to the proxy on 5432?"
+    choice = ask.select(NETWORK_FLAGS, question, choices, "vpc" if db.vpc_cidr else None)
+    if choice == "vpc":
+        out["allow_cidr"] = [db.vpc_cidr]
+        return out
+    key, flag, question = NETWORK_QUESTIONS[choice]
+    out[key] = _split(ask.text(flag, question, "", _list_check(key, flag)))
     return out
+
+
+_NETWORK_CHOICES = [
+    ("cidr", "networks I list (CIDRs)"),
+    ("sg", "clients in security groups I list"),
+    ("own", "existing security groups for the proxy (init adds no rules to them)"),
+]
+
+
+def _list_check(key: str, flag: str) -> Check:
+    def check(value: str) -> None:
+        if not _split(value):
+            raise UsageError(f"{flag}: give one at least.", field=flag)
+        answers: dict[str, Any] = {key: _split(value)}
+        Spec("x", "x", **answers).check()
+
+    return check
 
 
 def _split(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
+
+
+POOL_KEYS = ("max_connections_percent", "max_idle_connections_percent", "connection_borrow_timeout")
+
+
+def _pool_answers(given: Given, ask: Asker) -> dict[str, int]:
+    """Asked only when no pool flag is given; each answer is range-checked as it is typed."""
+    if any(given.get(k) is not None for k in POOL_KEYS) or not ask.confirm(
+        POOL_FLAGS, "Change the connection pool settings (100%, 50% idle, 120 s)?", False
+    ):
+        return {}
+    out: dict[str, int] = {}
+    highest = (100, 100, BORROW_TIMEOUT_RANGE[1])
+    for key, default, low, high in zip(POOL_KEYS, (100, 50, 120), (1, 0, 0), highest, strict=True):
+        if key == "max_idle_connections_percent":
+            high = out["max_connections_percent"]  # idle connections are part of the pool
+            default = min(default, high)
+        flag = "--" + key.replace("_", "-")
+        answer = ask.text(
+            flag, f"{flag[2:]} ({low}-{high}):", str(default), _whole(flag, low, high)
+        )
+        out[key] = int(answer.strip())
+    return out
+
+
+def _whole(flag: str, low: int, high: int) -> Check:
+    def check(value: str) -> None:
+        try:
+            number = int(value.strip())
+        except ValueError:
+            raise UsageError(
+                f"{flag}: {value!r} is not a whole number ({low} to {high}).", field=flag
+            ) from None
+        if not low <= number <= high:
+            raise UsageError(f"{flag}: {number} is out of range: use {low} to {high}.", field=flag)
+
+    return check
 
 
 def fill_spec(given: Given, db: Database, ask: Asker) -> Spec:
@@ -208,27 +207,8 @@ def fill_spec(given: Given, db: Database, ask: Asker) -> Spec:
         choices = [("REQUIRED", "required (clients sign in with IAM tokens)"), ("DISABLED", "off")]
         answers["iam_auth"] = ask.select("--iam-auth", "IAM authentication:", choices, "REQUIRED")
     answers.update(_network_answers(given, db, ask))
-    pool_keys = (
-        "max_connections_percent",
-        "max_idle_connections_percent",
-        "connection_borrow_timeout",
-    )
-    # Answered by giving any of the three pool flags.
-    if not any(given.get(k) is not None for k in pool_keys) and ask.confirm(
-        POOL_FLAGS, "Change the connection pool settings (100%, 50% idle, 120 s)?", False
-    ):
-        for key, default in zip(pool_keys, (100, 50, 120), strict=True):
-            flag = "--" + key.replace("_", "-")
-            answers[key] = int(ask.text(flag, f"{flag[2:]}:", str(default), _integer(flag)))
+    answers.update(_pool_answers(given, ask))
     for f in fields(Spec):
         if f.name not in answers and given.get(f.name) is not None:
             answers[f.name] = given.get(f.name)
     return Spec(**answers).check()
-
-
-def _integer(flag: str) -> Check:
-    def check(value: str) -> None:
-        if not value.strip().isdigit():
-            raise UsageError(f"{flag}: {value!r} is not a whole number.", field=flag)
-
-    return check

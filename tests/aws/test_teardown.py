@@ -89,3 +89,31 @@ def test_a_group_in_use_past_the_timeout_fails_naming_it(
     assert (
         f"describe-network-interfaces --filters Name=group-id,Values={GROUP}" in caught.value.hint
     )
+
+
+def test_init_rollback_retries_a_group_in_use_as_destroy_does(
+    stubbed: tuple[Clients, Stubber],
+) -> None:
+    """init's undo of its own group meets the same lingering interfaces as destroy."""
+    from proxyctl.aws import actions
+    from proxyctl.provision.apply import Created, Journal, roll_back
+
+    c, stub = stubbed
+    busy(stub)
+    stub.add_response("delete_security_group", {}, {"GroupId": GROUP})
+    clock, reports = FakeClock(), []
+    ctx = context(clock, 900, reports)
+    journal = Journal(
+        created=[
+            Created(
+                "proxy-group",
+                "create security group orders-proxy-rds-proxy",
+                "delete_security_group",
+                {"GroupId": GROUP},
+            )
+        ]
+    )
+    outcome = roll_back(journal, lambda action, p: actions.undo(c, action, p, ctx), keep=False)
+    assert outcome.undone == ["create security group orders-proxy-rds-proxy"]
+    assert outcome.left == [] and outcome.may_exist == []
+    assert reports == [f"{GROUP} is still in use (DependencyViolation); retrying in 5 s"]

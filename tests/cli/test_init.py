@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from proxyctl.aws import actions
-from proxyctl.cli.wizard import POOL_FLAGS
+from proxyctl.cli.wizard import NETWORK_FLAGS, POOL_FLAGS
 from proxyctl.errors import AwsRefusedError, ConnectionProblem
 from proxyctl.provision.policies import secrets_policy, trust_policy
 from tests.aws_world import seed_aurora
@@ -474,7 +474,7 @@ def test_enter_at_every_question_then_yes(
     run = cli("init")
     assert run.exit_code == 0, run.stderr
     assert asker.asked == [
-        "--database", "--name", "--secret", "--iam-auth", "--allow-cidr", POOL_FLAGS, "--yes",
+        "--database", "--name", "--secret", "--iam-auth", NETWORK_FLAGS, POOL_FLAGS, "--yes",
     ]  # fmt: skip
     assert "health:   proxy available; orders-db AVAILABLE" in run.stdout
 
@@ -489,15 +489,16 @@ def test_wizard_answers_shape_the_stack(
             "--name": "wizard-proxy",
             "--secret": "new",
             "--db-user": "reporting",
-            "--password-stdin": "prompt",
+            "--password-stdin/--generate-password": "prompt",
             "--iam-auth": "DISABLED",
+            NETWORK_FLAGS: "cidr",  # networks I list
             "--allow-cidr": "10.1.0.0/16, 10.2.0.0/16",
             POOL_FLAGS: True,  # yes, change the pool settings
             "--connection-borrow-timeout": "15",
             "--yes": True,
         }
     )
-    asker.answers["--password-stdin"] = "prompt"
+    asker.answers["--password-stdin/--generate-password"] = "prompt"
     monkeypatch.setattr(init_run, "make_asker", lambda settings: asker)
     monkeypatch.setattr(asker, "password", lambda flag, question: "typed-Pa55word")
     run = cli("--output", "json", "init")

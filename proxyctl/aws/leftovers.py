@@ -1,0 +1,137 @@
+"""What a create call cut short may have made, found by its name and tags: its undo.
+
+AWS may have acted on a call whose answer never arrived (Ctrl-C while it was in
+flight, a lost connection). Each finder looks the resource up as the call named
+it and returns the undo when it is there and tagged for this stack; None when
+it is not there; it raises when it cannot tell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from proxyctl.aws.clients import Clients
+from proxyctl.aws.discovery import describe_secret, stack_of
+from proxyctl.aws.errors import aws_errors
+from proxyctl.errors import NotFoundError, ProxyctlError
+
+Undo = tuple[str, dict[str, Any]]
+
+
+def _secret(c: Clients, p: dict[str, Any], made: list[str]) -> Undo | None:
+    meta = describe_secret(c, p["Name"])
+    if meta is None or meta.get("DeletedDate") or stack_of(meta.get("Tags")) != stack_of(p["Tags"]):
+        return None
+    return "delete_secret", {"SecretId": meta["ARN"], "ForceDeleteWithoutRecovery": True}
+
+
+def _role(c: Clients, p: dict[str, Any], made: list[str]) -> Undo | None:
+    try:
+        with aws_errors(f"read the IAM role {p['RoleName']}"):
+            role = c.iam.get_role(RoleName=p["RoleName"])["Role"]
+    except NotFoundError:
+        return None
+    if stack_of(role.get("Tags")) != stack_of(p["Tags"]):
+        return None
+    return "delete_role", {"RoleName": p["RoleName"]}
+
+
+def _role_policy(c: Clients, p: dict[str, Any], made: list[str]) -> Undo | None:
+    keys = {"RoleName": p["RoleName"], "PolicyName": p["PolicyName"]}
+    if "delete_role" not in made:  # a role of an earlier run: what it held before is unknown
+        raise ProxyctlError(
+            f"the inline policy {keys['PolicyName']} of {keys['RoleName']} may have been "
+            f"replaced (see `aws iam get-role-policy --role-name {keys['RoleName']} "
+            f"--policy-name {keys['PolicyName']}`)"
+        )
+    try:
+        with aws_errors(f"read the inline policy {keys['PolicyName']}"):
+            c.iam.get_role_policy(**keys)
+    except NotFoundError:
+        return None
+    return "delete_role_policy", keys
+
+
+def _group(c: Clients, p: dict[str, Any], made: list[str]) -> Undo | None:
+    filters = [
+        {"Name": "vpc-id", "Values": [p["VpcId"]]},
+        {"Name": "group-name", "Values": [p["GroupName"]]},
+    ]
+    with aws_errors("describe security groups"):
+        groups = c.ec2.describe_security_groups(Filters=filters)["SecurityGroups"]
+    stack = stack_of(p["TagSpecifications"][0]["Tags"])
+    ours = [g["GroupId"] for g in groups if stack_of(g.get("Tags")) == stack]
+    return ("delete_security_group", {"GroupId": ours[0]}) if ours else None
+
+
+def _rules(c: Clients, p: dict[str, Any], made: list[str]) -> Undo | None:
+    """The rules of the call that are on the group now (AWS adds them all or none)."""
+    try:
+        with aws_errors(f"describe the security group {p['GroupId']}"):
+            group = c.ec2.describe_security_groups(GroupIds=[p["GroupId"]])["SecurityGroups"][0]
+    except NotFoundError:
+        return None
+    there = [_sources(perm) for perm in group.get("IpPermissions", [])]
+    present = [
+        perm for perm in p["IpPermissions"] if any(_sources(perm) <= sources for sources in there)
+    ]
+    return ("revoke_ingress", {**p, "IpPermissions": present}) if present else None
+
+
+def _sources(perm: dict[str, Any]) -> set[tuple[Any, ...]]:
+    ports = (perm.get("IpProtocol"), perm.get("FromPort"), perm.get("ToPort"))
+    return {(*ports, pair["GroupId"]) for pair in perm.get("UserIdGroupPairs", [])} | {
+        (*ports, item["CidrIp"]) for item in perm.get("IpRanges", [])
+    }
+
+
+def _proxy(c: Clients, p: dict[str, Any], made: list[str]) -> Undo | None:
+    name = p["DBProxyName"]
+    try:
+        with aws_errors(f"describe the RDS proxy {name}"):
+            item = c.rds.describe_db_proxies(DBProxyName=name)["DBProxies"][0]
+            tags = c.rds.list_tags_for_resource(ResourceName=item["DBProxyArn"])["TagList"]
+    except NotFoundError:
+        return None
+    return (
+        ("delete_proxy", {"DBProxyName": name}) if stack_of(tags) == stack_of(p["Tags"]) else None
+    )
+
+
+def _pool(c: Clients, p: dict[str, Any], made: list[str]) -> Undo | None:
+    if "delete_proxy" in made:
+        return None  # the proxy of this run goes, and its pool with it
+    name = p["DBProxyName"]
+    raise ProxyctlError(
+        f"the pool settings of {name} may have changed, and the earlier ones are not known "
+        f"(see `aws rds describe-db-proxy-target-groups --db-proxy-name {name}`)"
+    )
+
+
+def _targets(c: Clients, p: dict[str, Any], made: list[str]) -> Undo | None:
+    try:
+        with aws_errors(f"describe the targets of {p['DBProxyName']}"):
+            items = c.rds.describe_db_proxy_targets(DBProxyName=p["DBProxyName"])["Targets"]
+    except NotFoundError:
+        return None
+    wanted = set(p.get("DBClusterIdentifiers", []) + p.get("DBInstanceIdentifiers", []))
+    there = {t.get("TrackedClusterId") or t.get("RdsResourceId") for t in items}
+    return ("deregister_targets", p) if wanted & there else None
+
+
+FINDERS: dict[str, Callable[[Clients, dict[str, Any], list[str]], Undo | None]] = {
+    "create_secret": _secret,
+    "create_role": _role,
+    "put_role_policy": _role_policy,
+    "create_security_group": _group,
+    "authorize_ingress": _rules,
+    "create_proxy": _proxy,
+    "modify_pool": _pool,
+    "register_targets": _targets,
+}
+
+
+def find_leftover(c: Clients, action: str, p: dict[str, Any], made: list[str]) -> Undo | None:
+    """The undo of what the call ACTION(P) made, if it made anything; MADE: the run's undos."""
+    return FINDERS[action](c, p, made)
