@@ -48,6 +48,8 @@ class FailoverOptions:
     max_downtime: float | None = None
     max_downtime_direct: float | None = None
     skip_preflight: bool = False
+    stall: float = 1.0
+    allow_no_failover: bool = False
 
 
 @dataclass
@@ -58,6 +60,7 @@ class FailoverResult:
     broken_limits: list[str]
     report: str | None
     analysis: Any = field(default=None)
+    trigger_exit_status: int | None = None
 
     def text(self) -> str:
         lines = [self.summary, f"ended: {self.ended}"]
@@ -219,6 +222,9 @@ def _password(settings: Settings, o: FailoverOptions, user: str, where: Where) -
 
 
 def run_failover(settings: Settings, o: FailoverOptions) -> None:
+    from proxyctl.drill.trigger import user_environment
+
+    environment = user_environment()  # before any secret or token is fetched or made
     check_options(o)
     user = o.user or ask_text(settings, "--user", "Database user for the probes:", validate.db_user)
     validate.db_user(user)
@@ -243,7 +249,7 @@ def run_failover(settings: Settings, o: FailoverOptions) -> None:
     if not o.skip_preflight:
         preflight(where, o, make_endpoint)
     _announce_and_confirm(settings, o, where)
-    _drill(settings, o, where, make_endpoint)
+    _drill(settings, o, where, make_endpoint, environment)
 
 
 def _announce_and_confirm(settings: Settings, o: FailoverOptions, where: Where) -> None:
@@ -268,33 +274,19 @@ def _announce_and_confirm(settings: Settings, o: FailoverOptions, where: Where) 
         raise UsageError("nothing was triggered: the confirmation did not match.", field="--yes")
 
 
-def _drill(settings: Settings, o: FailoverOptions, where: Where, make_endpoint: Any) -> None:
+def _drill(
+    settings: Settings,
+    o: FailoverOptions,
+    where: Where,
+    make_endpoint: Any,
+    environment: dict[str, str],
+) -> None:
     from proxyctl.cli.drill_view import LiveView, PlainView
     from proxyctl.db.probe import Prober
     from proxyctl.drill import trigger as triggers
-    from proxyctl.drill.report import gate, write_report
     from proxyctl.drill.run import Drill, run_drill
-    from proxyctl.drill.timeline import summarize
-    from proxyctl.output import emit
 
-    cluster = where.cluster["DBClusterIdentifier"] if where.cluster else None
-    drill_settings = DrillSettings(
-        trigger=o.trigger,
-        mode=o.mode,
-        interval=o.interval,
-        probe_timeout=o.probe_timeout,
-        baseline=o.baseline,
-        settle=o.settle,
-        timeout=o.timeout,
-        started=datetime.now(UTC),
-        endpoints=where.endpoints,
-        cluster=cluster,
-        proxy=where.proxy_name,
-        region=where.clients.region if where.clients is not None else None,
-        target_instance=o.target_instance,
-        write=o.write,
-        heartbeat_table=o.heartbeat_table if o.write else None,
-    )
+    drill_settings = _drill_settings(o, where)
 
     def probers(sink: Any, t0: float) -> list[Any]:
         return [
@@ -312,39 +304,119 @@ def _drill(settings: Settings, o: FailoverOptions, where: Where, make_endpoint: 
             for e in where.endpoints
         ]
 
-    drill = Drill(drill_settings, probers, _trigger(o, where, triggers), writer=_writer(where))
+    drill = Drill(
+        drill_settings,
+        probers,
+        _trigger(o, where, triggers, environment),
+        writer=_writer(where),
+        writer_before=_writer_before(where),
+        stall=o.stall,
+    )
     labels = [e.label for e in where.endpoints]
-    view = LiveView(labels) if sys.stderr.isatty() and not settings.json else PlainView()
+    live = sys.stderr.isatty() and not settings.json
+    view = LiveView(labels, o.stall) if live else PlainView(o.stall)
     outcome = run_drill(drill, view)
-    if o.report is not None:
-        write_report(o.report, drill_settings, outcome.samples, outcome.events, outcome.analysis)
-    broken = gate(outcome.analysis, o.max_downtime, o.max_downtime_direct)
+    _finish(settings, o, drill_settings, outcome)
+
+
+def _drill_settings(o: FailoverOptions, where: Where) -> DrillSettings:
+    return DrillSettings(
+        trigger=o.trigger,
+        mode=o.mode,
+        interval=o.interval,
+        probe_timeout=o.probe_timeout,
+        baseline=o.baseline,
+        settle=o.settle,
+        timeout=o.timeout,
+        started=datetime.now(UTC),
+        endpoints=where.endpoints,
+        cluster=where.cluster["DBClusterIdentifier"] if where.cluster else None,
+        proxy=where.proxy_name,
+        region=where.clients.region if where.clients is not None else None,
+        target_instance=o.target_instance,
+        write=o.write,
+        heartbeat_table=o.heartbeat_table if o.write else None,
+        stall=o.stall,
+    )
+
+
+def _finish(settings: Settings, o: FailoverOptions, drill_settings: Any, outcome: Any) -> None:
+    """Report, gate and exit code; the summary is printed whatever else fails."""
+    from proxyctl.drill.report import gate
+    from proxyctl.drill.timeline import summarize
+    from proxyctl.output import emit, warn
+
+    if outcome.display_error is not None:
+        warn(f"the live view failed ({type(outcome.display_error).__name__}); the drill went on")
+    report, report_error = _save_report(o.report, drill_settings, outcome)
+    broken = gate(outcome.analysis, o.max_downtime, o.max_downtime_direct, o.allow_no_failover)
     ended = outcome.analysis.end_reason.value if outcome.analysis.end_reason else "unknown"
     emit(
         FailoverResult(
             summarize(outcome.analysis),
             ended,
             broken,
-            str(o.report) if o.report else None,
+            report,
             outcome.analysis,
+            outcome.trigger_status,
         ),
         settings.json,
     )
+    _exit(outcome, report_error, broken)
+
+
+def _save_report(path: Path | None, drill_settings: Any, outcome: Any) -> tuple[str | None, Any]:
+    """Write the report; when that fails, the JSON report goes to a new file in the
+    temporary directory instead, so that the drill's results are never lost."""
+    import tempfile
+
+    from proxyctl.drill.report import report_json, write_report
+
+    if path is None:
+        return None, None
+    parts = (drill_settings, outcome.samples, outcome.events, outcome.analysis)
+    try:
+        write_report(path, *parts)
+    except ProxyctlError as exc:
+        fd, kept = tempfile.mkstemp(prefix="proxyctl-drill-", suffix=".json")
+        with open(fd, "w", encoding="utf-8") as handle:
+            handle.write(report_json(*parts))
+        exc.hint = f"The report was written as JSON to {kept} instead."
+        return kept, exc
+    return str(path), None
+
+
+def _exit(outcome: Any, report_error: ProxyctlError | None, broken: list[str]) -> None:
+    from proxyctl.drill.trigger import ending
+    from proxyctl.output import report_error as say
+
     if outcome.interrupted:
         raise typer.Exit(ExitCode.INTERRUPTED)
     if outcome.trigger_error is not None:
         error = outcome.trigger_error
         sys.stderr.write(f"error: the trigger failed: {getattr(error, 'message', error)}\n")
         raise typer.Exit(error.exit_code if isinstance(error, ProxyctlError) else ExitCode.BUG)
+    if report_error is not None:
+        say(report_error, as_json=False)
+        raise typer.Exit(report_error.exit_code)
+    if outcome.trigger_running:
+        sys.stderr.write(
+            f"error: the trigger command had not ended at --timeout; it is still running "
+            f"(pid {outcome.trigger_pid})\n"
+        )
+        raise typer.Exit(ExitCode.TRIGGER_FAILED)
+    if outcome.trigger_status not in (None, 0):
+        sys.stderr.write(f"error: the trigger command {ending(outcome.trigger_status)}\n")
+        raise typer.Exit(ExitCode.TRIGGER_FAILED)
     if broken:
         raise typer.Exit(ExitCode.CHECK_FAILED)
 
 
-def _trigger(o: FailoverOptions, where: Where, triggers: Any) -> Any:
+def _trigger(o: FailoverOptions, where: Where, triggers: Any, environment: dict[str, str]) -> Any:
     if o.trigger == "none":
         return triggers.no_trigger()
     if o.trigger == "command":
-        return triggers.command_trigger(str(o.trigger_command))
+        return triggers.command_trigger(str(o.trigger_command), environment)
     from proxyctl.aws import failover
 
     name = where.cluster["DBClusterIdentifier"]  # type: ignore[index]
@@ -360,3 +432,9 @@ def _writer(where: Where) -> Any:
 
     name = where.cluster["DBClusterIdentifier"]
     return lambda: failover.current_writer(where.clients, name)
+
+
+def _writer_before(where: Where) -> str | None:
+    from proxyctl.aws import failover
+
+    return failover.writer_of(where.cluster) if where.cluster is not None else None
