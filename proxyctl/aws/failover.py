@@ -41,6 +41,8 @@ def fail_over(c: Clients, cluster: str, target_instance: str | None) -> str | No
     params: dict[str, Any] = {"DBClusterIdentifier": cluster}
     if target_instance:
         params["TargetDBInstanceIdentifier"] = target_instance
+    from botocore.parsers import ResponseParserError
+
     try:
         with aws_errors(f"fail over the cluster {cluster}"):
             c.rds_once.failover_db_cluster(**params)
@@ -48,6 +50,8 @@ def fail_over(c: Clients, cluster: str, target_instance: str | None) -> str | No
         if not _unclear(exc.__cause__):
             raise
         return str(exc.__cause__)
+    except ResponseParserError as exc:  # an answer that is no AWS answer (an HTML 500)
+        return "an unreadable answer: " + str(exc).splitlines()[0][:200]
     return None
 
 

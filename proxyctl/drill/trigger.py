@@ -5,11 +5,13 @@ A trigger fires at most once per drill: not again on retry, not on Ctrl-C.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from proxyctl.errors import ProxyctlError
@@ -100,20 +102,35 @@ def command_trigger(command: str, environment: Mapping[str, str]) -> Trigger:
 
     def fire() -> str:
         stderr = _stderr_fd()
-        trigger.process = subprocess.Popen(  # noqa: S602 - the user's own runbook command
-            command,
-            shell=True,
-            stdin=subprocess.DEVNULL,
-            stdout=stderr,
-            stderr=stderr,
-            env=dict(environment),
-            start_new_session=True,
-        )
+        with _ctrl_c_held():
+            trigger.process = subprocess.Popen(  # noqa: S602 - the user's own runbook command
+                command,
+                shell=True,
+                stdin=subprocess.DEVNULL,
+                stdout=stderr,
+                stderr=stderr,
+                env=dict(environment),
+                start_new_session=True,
+            )
         # Not the command itself: it may carry credentials, and reports get shared.
         return f"--trigger-command started (pid {trigger.process.pid})"
 
     trigger.fire_action = fire
     return trigger
+
+
+@contextlib.contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Hold SIGINT back while the command starts, so that Ctrl-C (or a command that
+    signals us at once) comes after its pid is known, never halfway through Popen."""
+    main = threading.current_thread() is threading.main_thread()
+    if main:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        if main:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def user_environment() -> dict[str, str]:

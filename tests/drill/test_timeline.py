@@ -353,3 +353,65 @@ def test_text_shows_the_table_and_the_summary() -> None:
     assert lines[0].split() == ["proxy", "direct"]
     assert lines[1].split() == ["Downtime", "3.4", "s", "27.9", "s"]
     assert lines[-1].endswith("the proxy cut downtime by 88%")
+
+
+def _frozen(start: float, end: float, interval: float, until: float) -> list[ProbeSample]:
+    """A server frozen from START to END that holds every client instead of refusing:
+    each probe started meanwhile succeeds, at END (plus 4 ms)."""
+    out = []
+    for seq in range(round(until / interval)):
+        at = round(seq * interval, 9)
+        wait = (end - at if start <= at < end else 0.0) + 0.004
+        out.append(sample("proxy", seq, at, latency=round(wait, 9)))
+    return out
+
+
+def test_late_answers_are_downtime_until_the_server_answered() -> None:
+    samples = _frozen(5.0, 10.05, interval=0.2, until=20)
+    found = analyze(samples, [event(EventKind.TRIGGER, 4.9)], [PROXY], interval=0.2, ended_at=20)
+    found_proxy = found.endpoint("proxy")
+    # Probes from 5.0 to 9.0 waited more than 1 s: stalls, not failures. The probe that
+    # started at 9.2 waited 0.85 s (in time) and answered at 10.054: "up" from then on.
+    assert (found_proxy.failed, found_proxy.stalled) == (0, 21)
+    assert found_proxy.longest_stall == pytest.approx(5.054)
+    assert found_proxy.first_failure_at == 5.0 and found_proxy.last_failure_at == 9.0
+    assert found_proxy.recovered_at == pytest.approx(10.054)
+    assert found_proxy.downtime == pytest.approx(5.054)
+    assert found_proxy.resolution.stall_threshold == 1.0
+    assert found.summary() == "proxy: 5.1 s unavailable (no direct endpoint to compare)"
+
+
+def test_the_stall_threshold_decides_what_counts() -> None:
+    samples = _frozen(5.0, 5.8, interval=0.2, until=10)  # 0.8 s: under the default 1 s
+    assert (
+        analyze(samples, [], [PROXY], interval=0.2, ended_at=10).endpoint("proxy").downtime is None
+    )
+    strict = analyze(samples, [], [PROXY], interval=0.2, ended_at=10, stall=0.5).endpoint("proxy")
+    assert strict.stalled == 2 and strict.downtime == pytest.approx(0.804)
+    assert strict.resolution.stall_threshold == 0.5
+
+
+def test_stalls_and_failures_are_counted_apart() -> None:
+    samples = [
+        sample("proxy", 0, 0.0),
+        sample("proxy", 1, 0.2, error=ErrorClass.REFUSED),
+        sample("proxy", 2, 0.4, latency=1.5),  # answered after 1.5 s: a stall
+        sample("proxy", 3, 0.6, error=ErrorClass.TIMEOUT),  # latency 2.0: a failure
+        sample("proxy", 4, 2.8),
+    ]
+    found = analyze(samples, [], [PROXY], interval=0.2, ended_at=4).endpoint("proxy")
+    assert (found.failed, found.stalled, found.longest_stall) == (2, 1, 1.5)
+    assert found.failures_by_class == {ErrorClass.REFUSED: 1, ErrorClass.TIMEOUT: 1}
+    assert (found.first_failure_at, found.recovered_at) == (0.2, 2.804)
+
+
+def test_no_settling_while_a_probe_waits_past_the_stall_threshold() -> None:
+    samples = probes(PROXY, healthy, interval=0.2, until=10)
+    events = [event(EventKind.TRIGGER, 1.0)]
+    kw = {"require_writer_change": False}
+    assert settled(samples, events, 2.0, 10.0, **kw)
+    assert settled(samples, events, 2.0, 10.0, waiting={"proxy": 9.5}, **kw)  # 0.5 s: fine
+    assert not settled(samples, events, 2.0, 10.0, waiting={"proxy": 8.9}, **kw)
+    # nor while the latest probe answered late
+    late = [*samples, sample("proxy", 99, 8.0, latency=1.2)]
+    assert not settled(late, events, 2.0, 10.0, **kw)
