@@ -288,3 +288,38 @@ def test_gate_fails_closed_when_an_endpoint_never_recovered_or_was_not_probed() 
     assert gate(proxy_only, 5.0, 30.0) == [
         "--max-downtime-direct: no direct endpoint was probed, so its downtime is unknown"
     ]
+
+
+HOSTILE = "<img src=x onerror=alert(1)> [click](javascript:alert(1)) <javascript:alert(2)> *x*"
+
+
+def _hostile_report(out: Path, name: str) -> str:
+    """A report in which every string from outside is hostile: a label, a server
+    address, an AWS message in an event."""
+    samples = probes(PROXY, outage(1.0, 2.0), interval=0.5, until=3)
+    samples = [dataclasses.replace(s, endpoint=HOSTILE, server_addr=HOSTILE) for s in samples]
+    events = [event(EventKind.TRIGGER, 0.9, HOSTILE), event(EventKind.NOTE, 1.5, HOSTILE)]
+    analysis = analyze(samples, events, [], interval=0.5, ended_at=3.0)
+    path = out / name
+    write_report(path, settings([]), samples, events, analysis)
+    return path.read_text(encoding="utf-8")
+
+
+def test_markdown_shows_outside_text_as_text(out: Path) -> None:
+    from markdown_it import MarkdownIt
+
+    text = _hostile_report(out, "x.md")
+    renderer = MarkdownIt("commonmark").enable("table")
+    renderer.validateLink = lambda url: True  # as permissive as the laxest viewer
+    rendered = renderer.render(text)
+    assert "<img" not in rendered and "<a " not in rendered and "<em>" not in rendered
+    # ... and a reader sees the text as it came
+    assert html.escape(HOSTILE, quote=False) in rendered
+    servers = _md_section(text, "Servers seen")[2:]
+    assert servers[0][:2] == [HOSTILE, HOSTILE]
+
+
+def test_html_shows_outside_text_as_text(out: Path) -> None:
+    text = _hostile_report(out, "x.html")
+    assert "<img" not in text and "<a " not in text and "href" not in text
+    assert html.escape(HOSTILE) in text
