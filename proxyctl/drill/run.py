@@ -19,7 +19,8 @@ from proxyctl.drill.samples import (
     ProbeSample,
     apply_read_only_rule,
 )
-from proxyctl.drill.timeline import STALL, Analysis, analyze, in_time, settled
+from proxyctl.drill.settle import baseline_healthy, settled
+from proxyctl.drill.timeline import STALL, Analysis, analyze
 from proxyctl.drill.trigger import Trigger, ending
 from proxyctl.drill.watch import WriterWatch
 
@@ -137,27 +138,6 @@ class _State:
     def tick(self, now: float) -> None:
         self.view.tick(now, self.waiting())
         self.drill.sleep(self.drill.tick)
-
-
-def baseline_healthy(
-    samples: Sequence[ProbeSample],
-    labels: Sequence[str],
-    now: float,
-    baseline: float,
-    stall: float = STALL,
-) -> bool:
-    """At least BASELINE seconds in, and every endpoint's probes of the last BASELINE
-    seconds all answered in time (and there are some). A baseline of 0 is met at once."""
-    if baseline <= 0:
-        return True
-    if now < baseline:
-        return False
-    recent = [s for s in samples if s.started_at >= now - baseline]
-    return all(
-        any(s.endpoint == label for s in recent)
-        and all(in_time(s, stall) for s in recent if s.endpoint == label)
-        for label in labels
-    )
 
 
 def run_drill(drill: Drill, view: View) -> Outcome:

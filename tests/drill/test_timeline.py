@@ -9,13 +9,13 @@ import random
 import pytest
 
 from proxyctl.drill.samples import EndpointKind, ErrorClass, EventKind, ProbeSample
+from proxyctl.drill.settle import settled
 from proxyctl.drill.timeline import (
     Analysis,
     ServerSeen,
     analyze,
     percentile,
     resolution,
-    settled,
 )
 from tests.drill.timelines import (
     DIRECT,
