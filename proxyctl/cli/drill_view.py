@@ -24,9 +24,10 @@ def printable(text: str) -> str:
     return _CONTROL.sub("?", text)
 
 
-def _label(sample: ProbeSample) -> str:
+def _label(sample: ProbeSample, stall: float) -> str:
     if sample.ok:
-        return "up"
+        late = sample.latency is not None and sample.latency > stall
+        return "stalled (answered late)" if late else "up"
     return f"down ({sample.error_class or 'error'})"
 
 
@@ -57,7 +58,7 @@ class PlainView:
         sys.stderr.write(printable(f"{at:8.2f} s  {endpoint:<10} {label}") + "\n")
 
     def sample(self, sample: ProbeSample) -> None:
-        self._show(sample.started_at, sample.endpoint, _label(sample))
+        self._show(sample.started_at, sample.endpoint, _label(sample, self.stall))
 
     def event(self, event: DrillEvent) -> None:
         sys.stderr.write(event_line(event) + "\n")
@@ -74,7 +75,7 @@ class PlainView:
 class LiveView:
     """A heartbeat strip per endpoint (one cell per probe), its state and counters."""
 
-    COLOURS = {"ok": "green", "read_only": "yellow"}
+    COLOURS = {"ok": "green", "stalled": "dark_orange", "read_only": "yellow"}
 
     def __init__(self, labels: list[str], stall: float = STALL) -> None:
         from rich.console import Console
@@ -92,13 +93,17 @@ class LiveView:
         self.live.start()
 
     def sample(self, sample: ProbeSample) -> None:
-        kind = "ok" if sample.ok else str(sample.error_class or "error")
+        state = _label(sample, self.stall)
+        if sample.ok:
+            kind = "ok" if state == "up" else "stalled"
+        else:
+            kind = str(sample.error_class or "error")
         with self.lock:
             cells = self.cells.setdefault(sample.endpoint, [])
             cells.append(self.COLOURS.get(kind, "red"))
             del cells[:-STRIP]
             self.counts.setdefault(sample.endpoint, [0, 0])[0 if sample.ok else 1] += 1
-            self.states[sample.endpoint] = _label(sample)
+            self.states[sample.endpoint] = state
 
     def event(self, event: DrillEvent) -> None:
         from rich.text import Text
@@ -118,7 +123,8 @@ class LiveView:
         if waiting is not None:
             return Text(waiting, style="yellow")
         state = self.states.get(label, "-")
-        return Text(state, style="green" if state == "up" else "red")
+        style = "green" if state == "up" else "red" if state.startswith("down") else "dark_orange"
+        return Text(state, style=style)
 
     def _render(self) -> Any:
         from rich.table import Table

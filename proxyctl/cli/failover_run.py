@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -266,16 +267,17 @@ def _drill(
     from proxyctl.drill.run import Drill, run_drill
 
     drill_settings = _drill_settings(o, where)
+    live = sys.stderr.isatty() and not settings.json
+    log = _command_log() if live and o.trigger == "command" else None
     drill = Drill(
         drill_settings,
         _probers(o, where, make_endpoint),
-        _trigger(o, where, triggers, environment),
+        _trigger(o, where, triggers, environment, log),
         writer=_writer(where),
         writer_before=_writer_before(where),
         stall=o.stall,
     )
     labels = [e.label for e in where.endpoints]
-    live = sys.stderr.isatty() and not settings.json
     view = LiveView(labels, o.stall) if live else PlainView(o.stall)
     outcome = run_drill(drill, view)
     from proxyctl.cli.failover_end import finish
@@ -327,11 +329,26 @@ def _drill_settings(o: FailoverOptions, where: Where) -> DrillSettings:
     )
 
 
-def _trigger(o: FailoverOptions, where: Where, triggers: Any, environment: dict[str, str]) -> Any:
+def _command_log() -> Path:
+    """Where the command's output goes while the live view holds the terminal."""
+    import tempfile
+
+    fd, path = tempfile.mkstemp(prefix="proxyctl-trigger-", suffix=".log")
+    os.close(fd)
+    return Path(path)
+
+
+def _trigger(
+    o: FailoverOptions,
+    where: Where,
+    triggers: Any,
+    environment: dict[str, str],
+    log: Path | None = None,
+) -> Any:
     if o.trigger == "none":
         return triggers.no_trigger()
     if o.trigger == "command":
-        return triggers.command_trigger(str(o.trigger_command), environment)
+        return triggers.command_trigger(str(o.trigger_command), environment, log)
     from proxyctl.aws import failover
 
     name = where.cluster["DBClusterIdentifier"]  # type: ignore[index]

@@ -132,9 +132,10 @@ def report_json(
     return json.dumps(document, indent=2) + "\n"
 
 
-# Enough for text inside a line (table cells, the summary): links, images, emphasis,
-# code spans, strike-through and pipes; `<` and `&` become entities (raw HTML, autolinks).
-_MD_PUNCTUATION = re.compile(r"([\\`*_\[\]()|~])")
+# Enough for text inside a line (table cells, the summary): links and images (no link
+# without an unescaped `[`), emphasis, code spans, strike-through and pipes; `<` and `&`
+# become entities (raw HTML, autolinks).
+_MD_PUNCTUATION = re.compile(r"([\\`*_\[\]|~])")
 
 
 def _md_cell(text: str) -> str:

@@ -51,8 +51,8 @@ def endpoint_table(analysis: Analysis) -> Table:
         ["Downtime", *(downtime_cell(e) for e in eps)],
         ["Recovered at", *(_recovered_cell(e) for e in eps)],
         ["Trigger to recovery", *(at(e.trigger_to_recovery) for e in eps)],
-        ["First failed probe at", *(at(e.first_failure_at) for e in eps)],
-        ["Last failed probe at", *(at(e.last_failure_at) for e in eps)],
+        ["First probe down at (failed or stalled)", *(at(e.first_failure_at) for e in eps)],
+        ["Last probe down at", *(at(e.last_failure_at) for e in eps)],
         ["Probes", *(str(e.probes) for e in eps)],
         ["Failed probes", *(str(e.failed) for e in eps)],
         [

@@ -13,6 +13,8 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from proxyctl.errors import ProxyctlError
 
@@ -89,7 +91,9 @@ def _stderr_fd() -> int:
         return 2
 
 
-def command_trigger(command: str, environment: Mapping[str, str]) -> Trigger:
+def command_trigger(
+    command: str, environment: Mapping[str, str], log: Path | None = None
+) -> Trigger:
     """Run COMMAND through the shell without waiting: probes go on meanwhile, and the
     drill watches for its end.
 
@@ -97,23 +101,28 @@ def command_trigger(command: str, environment: Mapping[str, str]) -> Trigger:
     need the user's AWS keys, but never a secret or token that proxyctl fetched or made.
     The command gets a process group of its own, so that Ctrl-C stops the drill and not
     a half-done failover; its output goes to stderr, never to stdout (which carries the
-    result)."""
+    result), or to `log` (where a live view would draw over it), which the timeline names."""
     trigger = Trigger("command", lambda: "")
 
     def fire() -> str:
-        stderr = _stderr_fd()
+        with contextlib.ExitStack() as files:
+            output = _stderr_fd() if log is None else files.enter_context(log.open("ab"))
+            return start(output)
+
+    def start(output: Any) -> str:
         with _ctrl_c_held():
             trigger.process = subprocess.Popen(  # noqa: S602 - the user's own runbook command
                 command,
                 shell=True,
                 stdin=subprocess.DEVNULL,
-                stdout=stderr,
-                stderr=stderr,
+                stdout=output,
+                stderr=output,
                 env=dict(environment),
                 start_new_session=True,
             )
         # Not the command itself: it may carry credentials, and reports get shared.
-        return f"--trigger-command started (pid {trigger.process.pid})"
+        where = "" if log is None else f"; its output goes to {log}"
+        return f"--trigger-command started (pid {trigger.process.pid}{where})"
 
     trigger.fire_action = fire
     return trigger

@@ -70,7 +70,8 @@ def test_live_view_shows_a_stall_as_waiting_and_labels_as_text(
                 *("--ca-bundle", str(server.ca_file), "--interval", "0.2"),
                 *("--probe-timeout", "5", "--baseline", "1", "--settle", "1"),
                 *("--trigger", "command"),
-                *("--trigger-command", pg.freeze_command(server, 2.5, marks)),
+                "--trigger-command",
+                pg.freeze_command(server, 2.5, marks) + "; echo thawed-marker",
                 *("--report", str(report), "--yes"),
             ],
             {"PGPASSWORD": pg.APP_PASSWORD},
@@ -81,3 +82,12 @@ def test_live_view_shows_a_stall_as_waiting_and_labels_as_text(
     doc = json.loads(report.read_text())
     assert [e["endpoint"] for e in doc["analysis"]["endpoints"]] == ["proxy", "[/oops]"]
     assert "ended: settled" in out.splitlines()
+    # The command's output goes to a log that the timeline names (the live view would
+    # draw over it on the terminal).
+    (fired,) = [e["detail"] for e in doc["events"] if e["kind"] == "trigger"]
+    log = Path(fired.split("its output goes to ", 1)[1].rstrip(")"))
+    try:
+        assert log.read_text() == "thawed-marker\n"
+        assert str(log) in screen.replace("\r\n", "")
+    finally:
+        log.unlink()
