@@ -130,16 +130,21 @@ def command_trigger(
 
 @contextlib.contextmanager
 def _ctrl_c_held() -> Iterator[None]:
-    """Hold SIGINT back while the command starts, so that Ctrl-C (or a command that
-    signals us at once) comes after its pid is known, never halfway through Popen."""
-    main = threading.current_thread() is threading.main_thread()
-    if main:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    """Hold Ctrl-C back while the command starts, so that it (or a command that signals
+    us at once) interrupts the drill after the command's pid is known, never halfway
+    through Popen. A handler, not a signal mask: the mask is per thread, and the
+    probers' threads would take the signal instead."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
     try:
         yield
     finally:
-        if main:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
+    if caught:
+        raise KeyboardInterrupt
 
 
 def user_environment() -> dict[str, str]:
