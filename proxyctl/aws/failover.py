@@ -49,10 +49,20 @@ def fail_over(c: Clients, cluster: str, target_instance: str | None) -> str | No
     except ProxyctlError as exc:
         if not _unclear(exc.__cause__):
             raise
-        return str(exc.__cause__)
+        return _said(exc.__cause__)
     except ResponseParserError as exc:  # an answer that is no AWS answer (an HTML 500)
         return "an unreadable answer: " + str(exc).splitlines()[0][:200]
     return None
+
+
+def _said(cause: BaseException | None) -> str:
+    """What the unclear answer was: "HTTP 500 InternalFailure", or the error."""
+    from botocore import exceptions as bx
+
+    if isinstance(cause, bx.ClientError):
+        status = cause.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        return f"HTTP {status} {cause.response.get('Error', {}).get('Code', '')}".rstrip()
+    return str(cause)
 
 
 def _unclear(cause: BaseException | None) -> bool:

@@ -19,28 +19,39 @@ from tests.conftest import Cli
 pytest_plugins = ["tests.pg"]
 
 
-def test_failover_answered_with_http_500_is_sent_once_and_called_unclear(
-    aws: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # A moto server that fails the call with HTTP 500, as AWS does on an internal error
-    # that may come after the failover began. Not botocore's Stubber: it answers before
-    # botocore's retry handler, so it could not show how many requests went out; the
-    # server counts what arrived. botocore's default (3 attempts) applies here.
+def fail_over_with_http_500(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Make the moto server answer FailoverDBCluster with HTTP 500 and an AWS error body
+    (InternalFailure), as AWS does on an internal error that may come after the failover
+    began; returns the list of calls that reached the server. Not botocore's Stubber: it
+    answers before botocore's retry handler, so it could not show how many requests went
+    out; the server counts what arrived."""
+    from moto.core.exceptions import _RESTError
     from moto.rds.models import RDSBackend
 
-    monkeypatch.delenv("AWS_MAX_ATTEMPTS")
-    seed_aurora(aws)
+    class InternalFailure(_RESTError):
+        code = 500
+        include_type_sender = False
+
     calls: list[str] = []
 
     def broken(self: Any, db_cluster_identifier: str, *args: Any) -> Any:
         calls.append(db_cluster_identifier)
-        raise RuntimeError("internal failure after the failover began")
+        raise InternalFailure("InternalFailure", "An internal error occurred.")
 
+    monkeypatch.delenv("AWS_MAX_ATTEMPTS", raising=False)  # botocore's default: 3 attempts
     monkeypatch.setattr(RDSBackend, "failover_db_cluster", broken)
+    return calls
+
+
+def test_failover_answered_with_http_500_is_sent_once_and_called_unclear(
+    aws: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_aurora(aws)
+    calls = fail_over_with_http_500(monkeypatch)
     clients = Clients(Settings(region="us-east-1", endpoint_url=aws))
     unclear = failover.fail_over(clients, "orders-db", None)
     assert calls == ["orders-db"]
-    assert unclear is not None and unclear.startswith("an unreadable answer: ")
+    assert unclear is not None and "InternalFailure" in unclear and "500" in unclear, unclear
 
 
 def test_a_clear_refusal_still_raises(aws: str) -> None:
