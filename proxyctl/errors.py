@@ -13,6 +13,7 @@ class ExitCode(IntEnum):
     AWS_REFUSED = 4
     CONNECTION = 5
     CHECK_FAILED = 6
+    TRIGGER_FAILED = 7  # a drill's --trigger-command failed or did not end in time
     INTERRUPTED = 130
 
 

@@ -12,7 +12,8 @@ Fixtures (a test module enables them with ``pytest_plugins = ["tests.pg"]``):
   pg_server  a function that starts a special server (expired certificate, own CA...)
              for one test; use it too for tests that stop or restart a server
 Helpers: `start_server` (call `PgServer.remove` in a `finally`), `hanging_server`,
-`free_port`, `find_bindir`.
+`free_port`, `find_bindir`, `freeze_command` with `thawed` (a postmaster stopped with
+SIGSTOP for a known time, as a proxy holds clients during a failover).
 
 As root (CI), every server command runs as the `postgres` user through `runuser`, and the
 server's directory is made under /tmp when `postgres` cannot reach the given one (pytest's
@@ -29,6 +30,7 @@ import os
 import pwd
 import re
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -37,7 +39,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -271,6 +273,54 @@ def hanging_server() -> Iterator[int]:
         listener.close()
         for conn in accepted:
             conn.close()
+
+
+def postmaster_pid(server: PgServer) -> int:
+    """The postmaster's pid: the first line of its postmaster.pid."""
+    return int((server.data_dir / "postmaster.pid").read_text().split("\n", 1)[0])
+
+
+def freeze_command(server: PgServer, seconds: float, marks: Path, *, whole: bool = False) -> str:
+    """A shell command that freezes SERVER's postmaster (SIGSTOP) for SECONDS, then thaws
+    it (SIGCONT). It writes MARKS.start (`date +%s.%N`) just before the SIGSTOP,
+    MARKS.thaw just before the SIGCONT and MARKS.end just after it: the freeze window,
+    the test's ground truth (no answer can come before MARKS.thaw). While
+    frozen, new connections queue in the kernel and complete after the thaw. Sessions
+    already open keep working (their backends run on), unless `whole`: then every
+    process of the server stops (the postmaster first, so that none is forked
+    meanwhile) and an open session's queries wait too. Run it inside `thawed(server)`,
+    which sends SIGCONT whatever happens."""
+    pid = postmaster_pid(server)
+    start, thaw, end = (shlex.quote(f"{marks}.{name}") for name in ("start", "thaw", "end"))
+    children = f"$(ps -o pid= --ppid {pid})" if whole else ""
+    return (
+        f"date +%s.%N > {start}; kill -STOP {pid} {children}; sleep {seconds:g}; "
+        f"date +%s.%N > {thaw}; kill -CONT {pid} {children}; date +%s.%N > {end}"
+    )
+
+
+def freeze_window(marks: Path) -> tuple[float, float, float]:
+    """(start, thaw, end) of the freeze that `freeze_command` recorded, epoch seconds."""
+    return tuple(  # type: ignore[return-value]
+        float(marks.with_name(f"{marks.name}.{name}").read_text())
+        for name in ("start", "thaw", "end")
+    )
+
+
+@contextmanager
+def thawed(server: PgServer) -> Iterator[None]:
+    """SIGCONT to SERVER's postmaster on the way out, so that a test that fails while the
+    server is frozen leaves it running (and stoppable) for the next test."""
+    pid = postmaster_pid(server)
+    try:
+        yield
+    finally:
+        children = subprocess.run(
+            ["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True, check=False
+        ).stdout.split()
+        for each in [pid, *map(int, children)]:
+            with suppress(ProcessLookupError):
+                os.kill(each, signal.SIGCONT)
 
 
 # Fixtures ---------------------------------------------------------------------------------

@@ -19,6 +19,11 @@ class Clients:
         return session.client(self.settings, "rds")
 
     @cached_property
+    def rds_once(self) -> Any:
+        """RDS with a single attempt per call (see session.client)."""
+        return session.client(self.settings, "rds", once=True)
+
+    @cached_property
     def ec2(self) -> Any:
         return session.client(self.settings, "ec2")
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from proxyctl.aws.clients import Clients
 from proxyctl.aws.errors import aws_errors
-from proxyctl.errors import NotFoundError
+from proxyctl.errors import NotFoundError, ProxyctlError
 
 
 def describe_cluster(c: Clients, cluster: str) -> dict[str, Any]:
@@ -27,16 +27,52 @@ def writer_of(cluster: dict[str, Any]) -> str | None:
 
 
 def current_writer(c: Clients, cluster: str) -> str | None:
-    return writer_of(describe_cluster(c, cluster))
+    """The writer now, in one attempt with short timeouts: a drill polls it again soon."""
+    with aws_errors(f"describe the cluster {cluster}"):
+        found = c.rds_once.describe_db_clusters(DBClusterIdentifier=cluster)["DBClusters"]
+    return writer_of(found[0]) if found else None
 
 
-def fail_over(c: Clients, cluster: str, target_instance: str | None) -> None:
-    """FailoverDBCluster, once: the caller makes sure it is never repeated."""
+def fail_over(c: Clients, cluster: str, target_instance: str | None) -> str | None:
+    """FailoverDBCluster, in one attempt (botocore would repeat it after a 5xx or a
+    timeout). None when AWS accepted it; after an answer that does not say whether it
+    did (a 5xx, a read timeout, a dropped connection), what happened, for the caller
+    to watch the cluster instead of calling again. A clear refusal raises."""
     params: dict[str, Any] = {"DBClusterIdentifier": cluster}
     if target_instance:
         params["TargetDBInstanceIdentifier"] = target_instance
-    with aws_errors(f"fail over the cluster {cluster}"):
-        c.rds.failover_db_cluster(**params)
+    from botocore.parsers import ResponseParserError
+
+    try:
+        with aws_errors(f"fail over the cluster {cluster}"):
+            c.rds_once.failover_db_cluster(**params)
+    except ProxyctlError as exc:
+        if not _unclear(exc.__cause__):
+            raise
+        return _said(exc.__cause__)
+    except ResponseParserError as exc:  # an answer that is no AWS answer (an HTML 500)
+        return "an unreadable answer: " + str(exc).splitlines()[0][:200]
+    return None
+
+
+def _said(cause: BaseException | None) -> str:
+    """What the unclear answer was: "HTTP 500 InternalFailure", or the error."""
+    from botocore import exceptions as bx
+
+    if isinstance(cause, bx.ClientError):
+        status = cause.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        return f"HTTP {status} {cause.response.get('Error', {}).get('Code', '')}".rstrip()
+    return str(cause)
+
+
+def _unclear(cause: BaseException | None) -> bool:
+    """Whether the request may have been carried out although the call failed."""
+    from botocore import exceptions as bx
+
+    if isinstance(cause, bx.ClientError):
+        status = cause.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        return int(status) >= 500
+    return isinstance(cause, bx.ReadTimeoutError | bx.ConnectionClosedError)
 
 
 def proxy_cluster(c: Clients, proxy: str) -> str | None:

@@ -14,8 +14,10 @@ if TYPE_CHECKING:
 # Standard mode: exponential backoff with jitter, throttling retried. The attempt
 # count stays botocore's (AWS_MAX_ATTEMPTS or the profile's max_attempts).
 RETRIES = {"mode": "standard"}
-CONNECT_TIMEOUT = 10
-READ_TIMEOUT = 60
+# Commands are interactive: an endpoint that does not connect or answer within
+# seconds is reported (botocore's 60 s read timeout, times 3 attempts, was minutes).
+CONNECT_TIMEOUT = 3
+READ_TIMEOUT = 5
 
 
 def session(settings: Settings) -> boto3.Session:
@@ -25,11 +27,13 @@ def session(settings: Settings) -> boto3.Session:
         return boto3.Session(profile_name=settings.named_profile, region_name=settings.region)
 
 
-def client(settings: Settings, service: str) -> Any:
+def client(settings: Settings, service: str, *, once: bool = False) -> Any:
+    """A client for SERVICE. `once`: a single attempt, for a call that must never be
+    repeated (FailoverDBCluster) or must not hold up a schedule (a drill's writer poll)."""
     from botocore.config import Config
 
     config = Config(
-        retries=RETRIES,
+        retries={**RETRIES, "total_max_attempts": 1} if once else RETRIES,
         connect_timeout=CONNECT_TIMEOUT,
         read_timeout=READ_TIMEOUT,
         user_agent_extra=f"proxyctl/{__version__}",

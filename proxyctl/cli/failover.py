@@ -82,9 +82,22 @@ def failover_test(
     probe_timeout: Annotated[
         float,
         typer.Option(
-            min=0.1, metavar="SECONDS", help="Bound on each probe.", rich_help_panel=PROBES
+            min=0.1,
+            metavar="SECONDS",
+            help="Bound on each probe: a probe without an answer by then fails as a timeout.",
+            rich_help_panel=PROBES,
         ),
     ] = 2.0,
+    stall: Annotated[
+        float,
+        typer.Option(
+            min=0.01,
+            metavar="SECONDS",
+            help="A probe answered later than this counts as down from its start to its "
+            "answer (a stall: a proxy holding clients), as a failed one does.",
+            rich_help_panel=PROBES,
+        ),
+    ] = 1.0,
     mode: Annotated[
         str,
         typer.Option(
@@ -121,7 +134,11 @@ def failover_test(
         str | None,
         typer.Option(
             metavar="CMD",
-            help="With --trigger command: run this (through the shell) once.",
+            help="With --trigger command: run this (through the shell) once, in its own "
+            "process group, and wait for it (up to --timeout); it fails the drill with exit 7 "
+            "when it fails or has not ended. It gets your environment as you started "
+            "proxyctl (your AWS keys, say), never a secret or token that proxyctl fetched or "
+            "made; its output goes to stderr.",
             rich_help_panel=TRIGGER,
         ),
     ] = None,
@@ -138,7 +155,7 @@ def failover_test(
         typer.Option(
             min=0,
             metavar="SECONDS",
-            help="Healthy probing before the trigger.",
+            help="Healthy probing before the trigger; 0 fires it at once.",
             rich_help_panel=TRIGGER,
         ),
     ] = 5.0,
@@ -195,6 +212,15 @@ def failover_test(
             rich_help_panel=END,
         ),
     ] = None,
+    allow_no_failover: Annotated[
+        bool,
+        typer.Option(
+            "--allow-no-failover",
+            help="Let the --max-downtime gates pass a drill in which no endpoint failed or "
+            "stalled and the writer did not change (by default: exit 6, no failover observed).",
+            rich_help_panel=END,
+        ),
+    ] = False,
     skip_preflight: Annotated[
         bool, typer.Option("--skip-preflight", help="Skip the checks before the drill.")
     ] = False,
@@ -206,9 +232,12 @@ def failover_test(
 
     Probes the proxy and the cluster's writer endpoint side by side on a fixed
     schedule, triggers one failover after a healthy baseline, watches the writer
-    change, and ends when every endpoint has settled (or at --timeout). The
-    trigger fires at most once: never on retry, never on Ctrl-C. Ctrl-C writes
-    the partial report and exits 130; --max-downtime makes the drill a gate.
+    change, and ends when every endpoint has settled (or at --timeout). A probe
+    that fails, or answers later than --stall, is down from its start to its
+    answer. The trigger fires at most once: never on retry, never on Ctrl-C.
+    Ctrl-C writes the partial report and exits 130; --max-downtime makes the
+    drill a gate (exit 6); a --trigger-command that fails, or has not ended at
+    --timeout, exits 7.
 
     \b
     Examples:
@@ -250,6 +279,8 @@ def failover_test(
         max_downtime=max_downtime,
         max_downtime_direct=max_downtime_direct,
         skip_preflight=skip_preflight,
+        stall=stall,
+        allow_no_failover=allow_no_failover,
     )
     run_failover(settings, options)
 

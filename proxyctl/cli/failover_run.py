@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
-
-import typer
+from typing import Any
 
 from proxyctl import validate
 from proxyctl.cli.connection import check_target, env_password, iam_token, secret_password
 from proxyctl.cli.prompts import ask_text
 from proxyctl.config import Settings
 from proxyctl.drill.samples import DrillSettings, Endpoint, EndpointKind
-from proxyctl.errors import ConnectionProblem, ExitCode, ProxyctlError, UsageError
+from proxyctl.errors import ConnectionProblem, UsageError
 
 MODES = ("reconnect", "persistent")
 
@@ -48,23 +47,8 @@ class FailoverOptions:
     max_downtime: float | None = None
     max_downtime_direct: float | None = None
     skip_preflight: bool = False
-
-
-@dataclass
-class FailoverResult:
-    KIND: ClassVar[str] = "failover-test"
-    summary: str
-    ended: str
-    broken_limits: list[str]
-    report: str | None
-    analysis: Any = field(default=None)
-
-    def text(self) -> str:
-        lines = [self.summary, f"ended: {self.ended}"]
-        lines += [f"limit broken: {line}" for line in self.broken_limits]
-        if self.report:
-            lines.append(f"report: {self.report}")
-        return "\n".join(lines) + "\n"
+    stall: float = 1.0
+    allow_no_failover: bool = False
 
 
 def parse_endpoint(text: str) -> tuple[str, str, int]:
@@ -219,6 +203,9 @@ def _password(settings: Settings, o: FailoverOptions, user: str, where: Where) -
 
 
 def run_failover(settings: Settings, o: FailoverOptions) -> None:
+    from proxyctl.drill.trigger import user_environment
+
+    environment = user_environment()  # before any secret or token is fetched or made
     check_options(o)
     user = o.user or ask_text(settings, "--user", "Database user for the probes:", validate.db_user)
     validate.db_user(user)
@@ -243,7 +230,7 @@ def run_failover(settings: Settings, o: FailoverOptions) -> None:
     if not o.skip_preflight:
         preflight(where, o, make_endpoint)
     _announce_and_confirm(settings, o, where)
-    _drill(settings, o, where, make_endpoint)
+    _drill(settings, o, where, make_endpoint, environment)
 
 
 def _announce_and_confirm(settings: Settings, o: FailoverOptions, where: Where) -> None:
@@ -254,10 +241,8 @@ def _announce_and_confirm(settings: Settings, o: FailoverOptions, where: Where) 
         "none": "nothing (observing a failover started elsewhere)",
         "command": "--trigger-command, through the shell",
     }[o.trigger]
-    from proxyctl.output import note
-
     probed = ", ".join(f"{e.label} {e.host}:{e.port}" for e in where.endpoints)
-    note(f"will trigger: {what}\nwill probe: {probed}\ntimeout: {o.timeout:g} s")
+    sys.stderr.write(f"will trigger: {what}\nwill probe: {probed}\ntimeout: {o.timeout:g} s\n")
     if settings.yes or o.trigger == "none":
         return
     answer_needed = cluster or "failover"
@@ -270,33 +255,39 @@ def _announce_and_confirm(settings: Settings, o: FailoverOptions, where: Where) 
         raise UsageError("nothing was triggered: the confirmation did not match.", field="--yes")
 
 
-def _drill(settings: Settings, o: FailoverOptions, where: Where, make_endpoint: Any) -> None:
+def _drill(
+    settings: Settings,
+    o: FailoverOptions,
+    where: Where,
+    make_endpoint: Any,
+    environment: dict[str, str],
+) -> None:
     from proxyctl.cli.drill_view import LiveView, PlainView
-    from proxyctl.db.probe import Prober
     from proxyctl.drill import trigger as triggers
-    from proxyctl.drill.report import gate, write_report
     from proxyctl.drill.run import Drill, run_drill
-    from proxyctl.drill.timeline import summarize
-    from proxyctl.output import clean, emit
 
-    cluster = where.cluster["DBClusterIdentifier"] if where.cluster else None
-    drill_settings = DrillSettings(
-        trigger=o.trigger,
-        mode=o.mode,
-        interval=o.interval,
-        probe_timeout=o.probe_timeout,
-        baseline=o.baseline,
-        settle=o.settle,
-        timeout=o.timeout,
-        started=datetime.now(UTC),
-        endpoints=where.endpoints,
-        cluster=cluster,
-        proxy=where.proxy_name,
-        region=where.clients.region if where.clients is not None else None,
-        target_instance=o.target_instance,
-        write=o.write,
-        heartbeat_table=o.heartbeat_table if o.write else None,
+    drill_settings = _drill_settings(o, where)
+    live = sys.stderr.isatty() and not settings.json
+    log = _command_log() if live and o.trigger == "command" else None
+    drill = Drill(
+        drill_settings,
+        _probers(o, where, make_endpoint),
+        _trigger(o, where, triggers, environment, log),
+        writer=_writer(where),
+        writer_before=_writer_before(where),
+        stall=o.stall,
     )
+    labels = [e.label for e in where.endpoints]
+    view = LiveView(labels, o.stall) if live else PlainView(o.stall)
+    outcome = run_drill(drill, view)
+    from proxyctl.cli.failover_end import finish
+
+    finish(settings, o, drill_settings, outcome)
+
+
+def _probers(o: FailoverOptions, where: Where, make_endpoint: Any) -> Any:
+    """The drill's `make_probers`: one prober per endpoint, in order."""
+    from proxyctl.db.probe import Prober
 
     def probers(sink: Any, t0: float) -> list[Any]:
         return [
@@ -314,40 +305,50 @@ def _drill(settings: Settings, o: FailoverOptions, where: Where, make_endpoint: 
             for e in where.endpoints
         ]
 
-    drill = Drill(drill_settings, probers, _trigger(o, where, triggers), writer=_writer(where))
-    labels = [e.label for e in where.endpoints]
-    view = LiveView(labels) if sys.stderr.isatty() and not settings.json else PlainView()
-    outcome = run_drill(drill, view)
-    if o.report is not None:
-        write_report(o.report, drill_settings, outcome.samples, outcome.events, outcome.analysis)
-    broken = gate(outcome.analysis, o.max_downtime, o.max_downtime_direct)
-    ended = outcome.analysis.end_reason.value if outcome.analysis.end_reason else "unknown"
-    emit(
-        FailoverResult(
-            summarize(outcome.analysis),
-            ended,
-            broken,
-            str(o.report) if o.report else None,
-            outcome.analysis,
-        ),
-        settings.json,
+    return probers
+
+
+def _drill_settings(o: FailoverOptions, where: Where) -> DrillSettings:
+    return DrillSettings(
+        trigger=o.trigger,
+        mode=o.mode,
+        interval=o.interval,
+        probe_timeout=o.probe_timeout,
+        baseline=o.baseline,
+        settle=o.settle,
+        timeout=o.timeout,
+        started=datetime.now(UTC),
+        endpoints=where.endpoints,
+        cluster=where.cluster["DBClusterIdentifier"] if where.cluster else None,
+        proxy=where.proxy_name,
+        region=where.clients.region if where.clients is not None else None,
+        target_instance=o.target_instance,
+        write=o.write,
+        heartbeat_table=o.heartbeat_table if o.write else None,
+        stall=o.stall,
     )
-    if outcome.interrupted:
-        raise typer.Exit(ExitCode.INTERRUPTED)
-    if outcome.trigger_error is not None:
-        error = outcome.trigger_error
-        said = clean(str(getattr(error, "message", error)))
-        sys.stderr.write(f"error: the trigger failed: {said}\n")
-        raise typer.Exit(error.exit_code if isinstance(error, ProxyctlError) else ExitCode.BUG)
-    if broken:
-        raise typer.Exit(ExitCode.CHECK_FAILED)
 
 
-def _trigger(o: FailoverOptions, where: Where, triggers: Any) -> Any:
+def _command_log() -> Path:
+    """Where the command's output goes while the live view holds the terminal."""
+    import tempfile
+
+    fd, path = tempfile.mkstemp(prefix="proxyctl-trigger-", suffix=".log")
+    os.close(fd)
+    return Path(path)
+
+
+def _trigger(
+    o: FailoverOptions,
+    where: Where,
+    triggers: Any,
+    environment: dict[str, str],
+    log: Path | None = None,
+) -> Any:
     if o.trigger == "none":
         return triggers.no_trigger()
     if o.trigger == "command":
-        return triggers.command_trigger(str(o.trigger_command))
+        return triggers.command_trigger(str(o.trigger_command), environment, log)
     from proxyctl.aws import failover
 
     name = where.cluster["DBClusterIdentifier"]  # type: ignore[index]
@@ -363,3 +364,9 @@ def _writer(where: Where) -> Any:
 
     name = where.cluster["DBClusterIdentifier"]
     return lambda: failover.current_writer(where.clients, name)
+
+
+def _writer_before(where: Where) -> str | None:
+    from proxyctl.aws import failover
+
+    return failover.writer_of(where.cluster) if where.cluster is not None else None

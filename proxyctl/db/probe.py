@@ -144,6 +144,14 @@ class Prober:
             self._close_persistent()
             self._conn_lock.release()
 
+    def waiting_since(self) -> float | None:
+        """The start (seconds since `origin`) of the oldest probe still waiting for its
+        answer, None when none is: a drill does not settle, and its live view does not
+        draw the endpoint as up, while a probe has been waiting too long."""
+        with self._cond:
+            starts = [a.started if a.started is not None else a.scheduled for a in self._inflight]
+        return min(starts) - (self._origin or 0.0) if starts else None
+
     def _spawn(self, target: Callable[[], None], name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
         self._threads.append(thread)

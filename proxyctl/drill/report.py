@@ -8,6 +8,9 @@ rename), so a reader never sees half a report, also after Ctrl-C.
 from __future__ import annotations
 
 import json
+import os
+import re
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,7 +22,7 @@ from proxyctl.errors import UsageError
 from proxyctl.output import iso, jsonable
 
 REPORT_KIND = "failover-report"
-REPORT_SCHEMA_VERSION = 1
+REPORT_SCHEMA_VERSION = 2
 FORMATS = (".json", ".md", ".html")
 
 Renderer = Callable[[DrillSettings, Sequence[ProbeSample], Sequence[DrillEvent], Analysis], str]
@@ -41,7 +44,27 @@ def check_report_path(path: Path) -> str:
             hint="Create it, or write the report somewhere else.",
             field="--report",
         )
+    _check_writable(path)
     return suffix
+
+
+def _check_writable(path: Path) -> None:
+    """Try what writing the report will do (a file in its directory), so that an
+    unwritable path is found before anything is triggered, not after the failover."""
+    problem = "it is a directory" if path.is_dir() else None
+    if problem is None:
+        try:
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            os.close(fd)
+            os.unlink(tmp)
+        except OSError as exc:
+            problem = exc.strerror or str(exc)
+    if problem is not None:
+        raise UsageError(
+            f"--report: cannot write {path}: {problem}.",
+            hint="Check that the directory is writable, or write the report elsewhere.",
+            field="--report",
+        )
 
 
 def report_json(
@@ -50,39 +73,52 @@ def report_json(
     events: Sequence[DrillEvent],
     analysis: Analysis,
 ) -> str:
-    """The JSON report, schema version 1. Durations and `*_at` moments are seconds
+    """The JSON report, schema version 2. Durations and `*_at` moments are seconds
     (numbers); `*_at` count from `drill.started`, when probing began, on the monotonic
     clock; `wall_time` and `started` are ISO-8601 UTC. Absent values are null.
 
-    {"kind": "failover-report", "schema_version": 1,
+    {"kind": "failover-report", "schema_version": 2,
      "drill": {"trigger": "aws"|"none"|"command", "mode": "reconnect"|"persistent",
                "interval", "probe_timeout", "baseline", "settle", "timeout",
                "started", "endpoints": [{"label", "kind": "proxy"|"direct"|"extra",
                "host", "port", "expects_writer"}], "cluster", "proxy", "region",
-               "target_instance", "write", "heartbeat_table"},
-     "events": [{"kind": "start"|"trigger"|"trigger_failed"|"writer_changed"|"settled"
-                 |"timeout"|"interrupted"|"note", "at", "wall_time", "detail"}],
+               "target_instance", "write", "heartbeat_table", "stall"},
+     "events": [{"kind": "start"|"trigger"|"trigger_failed"|"trigger_exited"
+                 |"writer_changed"|"settled"|"timeout"|"interrupted"|"note",
+                 "at", "wall_time", "detail"}],
      "samples": [{"endpoint", "seq", "scheduled_at", "started_at", "wall_time",
                   "latency" (null: never finished), "outcome": "ok"|"error",
                   "error_class": null|"refused"|"timeout"|"dns"|"tls"|"auth"
                   |"admin_shutdown"|"read_only"|"other", "sqlstate", "message",
                   "server_addr", "in_recovery"}],     (every sample, in start order)
-     "analysis": {"summary", "interval", "ended_at",
+     "analysis": {"summary", "interval", "stall_threshold", "ended_at",
                   "end_reason": null|"settled"|"timeout"|"interrupted",
                   "trigger_at", "writer_changed_at", "writer_change_after_trigger",
-                  "endpoints": [{"endpoint", "kind", "probes", "failed",
-                    "failed_before_trigger", "first_failure_at", "last_failure_at", "recovered_at",
-                    "recovered", "downtime", "trigger_to_recovery",
-                    "failures_by_class": {class: count}, "read_only_probes",
-                    "slowest_ok", "servers": [{"address", "in_recovery", "probes",
-                    "first_at", "last_at"}], "resolution": {"interval",
-                    "jitter_p99", "jitter_max", "seconds"}}]}}
+                  "trigger_exit_status": null|int,
+                  "endpoints": [{"endpoint", "kind", "probes", "failed", "stalled",
+                    "longest_stall", "failed_before_trigger", "first_failure_at",
+                    "last_failure_at", "recovered_at", "recovered", "downtime",
+                    "trigger_to_recovery", "failures_by_class": {class: count},
+                    "read_only_probes", "slowest_ok", "servers": [{"address",
+                    "in_recovery", "probes", "first_at", "last_at"}], "resolution":
+                    {"interval", "jitter_p99", "jitter_max", "seconds",
+                    "stall_threshold"}}]}}
 
-    `downtime`: from the first failed probe's start to the start of the first
-    successful probe after the last failed one; when `recovered` is false it runs
-    to `ended_at` and is a lower bound. Failures over before the trigger are in
-    `failed` and `failed_before_trigger`, not in `downtime`. Adding keys keeps schema_version 1;
-    renaming or removing a key, or changing a meaning, raises it.
+    A probe answered in time when it succeeded within `stall_threshold` seconds
+    (--stall). `stalled` counts the probes that succeeded later than that (a client
+    waited), `longest_stall` is the longest such wait; `failed` counts failed probes.
+    `downtime`: from the start of the first probe that did not answer in time
+    (`first_failure_at`; `last_failure_at` is the start of the last one) to
+    `recovered_at`, the answer of the first probe in time after it; when `recovered`
+    is false it runs to `ended_at` and is a lower bound. Failures over before the
+    trigger are in `failed` and `failed_before_trigger`, not in `downtime`.
+    `trigger_exit_status`: --trigger-command's exit status (negative: killed by that
+    signal); null when it did not end before the drill did, or for other triggers.
+    Adding keys keeps schema_version; renaming or removing a key, or changing a
+    meaning, raises it. Version 2: `downtime` and `recovered_at` count stalls and end
+    at an answer (version 1: failures only, ending at a probe's start); added
+    `stalled`, `longest_stall`, `stall_threshold`, `trigger_exit_status`,
+    `drill.stall` and the `trigger_exited` event.
     """
     document: dict[str, Any] = {
         "kind": REPORT_KIND,
@@ -95,8 +131,17 @@ def report_json(
     return json.dumps(document, indent=2) + "\n"
 
 
+# Enough for text inside a line (table cells, the summary): links and images (no link
+# without an unescaped `[`), emphasis, code spans, strike-through and pipes; `<` and `&`
+# become entities (raw HTML, autolinks).
+_MD_PUNCTUATION = re.compile(r"([\\`*_\[\]|~])")
+
+
 def _md_cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """TEXT as literal Markdown: HTML as entities, Markdown punctuation (links, emphasis,
+    table pipes) backslash-escaped, on one line. Server and AWS strings pass here."""
+    html = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_PUNCTUATION.sub(r"\\\1", html).replace("\r", " ").replace("\n", " ")
 
 
 def md_table(table: tables.Table) -> str:
@@ -185,12 +230,26 @@ def write_report(
         ) from None
 
 
+NO_FAILOVER = (
+    "no failover observed: no endpoint failed or stalled and the writer did not change"
+    " (--allow-no-failover passes such a drill)"
+)
+
+
 def gate(
-    analysis: Analysis, max_downtime: float | None, max_downtime_direct: float | None
+    analysis: Analysis,
+    max_downtime: float | None,
+    max_downtime_direct: float | None,
+    allow_no_failover: bool = False,
 ) -> list[str]:
     """The limits the drill broke, one sentence each; empty when it passed. An endpoint
-    that was not probed, or never recovered, breaks its limit (the gate fails closed)."""
+    that was not probed, or never recovered, breaks its limit, and so does a drill in
+    which nothing happened, unless allowed (the gate fails closed)."""
     broken: list[str] = []
+    if max_downtime is None and max_downtime_direct is None:
+        return broken
+    if not analysis.failover_seen and not allow_no_failover:
+        broken.append(NO_FAILOVER)
     limits = (
         (EndpointKind.PROXY, max_downtime, "--max-downtime"),
         (EndpointKind.DIRECT, max_downtime_direct, "--max-downtime-direct"),

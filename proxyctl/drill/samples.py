@@ -39,6 +39,7 @@ class EventKind(StrEnum):
     START = "start"  # probing began
     TRIGGER = "trigger"  # the failover was requested (at most once)
     TRIGGER_FAILED = "trigger_failed"
+    TRIGGER_EXITED = "trigger_exited"  # --trigger-command ended (its exit status in detail)
     WRITER_CHANGED = "writer_changed"  # the control plane names a new writer
     SETTLED = "settled"  # every endpoint healthy for --settle seconds: the drill ends
     TIMEOUT = "timeout"  # --timeout reached before settling
@@ -132,6 +133,7 @@ class DrillSettings:
     target_instance: str | None = None
     write: bool = False
     heartbeat_table: str | None = None
+    stall: float = 1.0  # a probe answered later than this did not answer in time
 
 
 def short_message(text: str) -> str:

@@ -9,7 +9,7 @@ from proxyctl.drill.timeline import Analysis, EndpointAnalysis, fmt_seconds
 
 def _phrase(found: EndpointAnalysis) -> str:
     if found.downtime is None:
-        return "no failed probe"
+        return "no failed or stalled probe"
     if not found.recovered:
         return f"not recovered after {fmt_seconds(found.downtime)}"
     return fmt_seconds(found.downtime)

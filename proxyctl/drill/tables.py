@@ -51,10 +51,15 @@ def endpoint_table(analysis: Analysis) -> Table:
         ["Downtime", *(downtime_cell(e) for e in eps)],
         ["Recovered at", *(_recovered_cell(e) for e in eps)],
         ["Trigger to recovery", *(at(e.trigger_to_recovery) for e in eps)],
-        ["First failed probe at", *(at(e.first_failure_at) for e in eps)],
-        ["Last failed probe at", *(at(e.last_failure_at) for e in eps)],
+        ["First probe down at (failed or stalled)", *(at(e.first_failure_at) for e in eps)],
+        ["Last probe down at", *(at(e.last_failure_at) for e in eps)],
         ["Probes", *(str(e.probes) for e in eps)],
         ["Failed probes", *(str(e.failed) for e in eps)],
+        [
+            f"Stalled probes (answered after {fmt_seconds(analysis.stall_threshold)})",
+            *(str(e.stalled) for e in eps),
+        ],
+        ["Longest stall", *(latency(e.longest_stall) for e in eps)],
     ]
     if any(e.failed_before_trigger for e in eps):
         rows.append(["Failed before the trigger", *(str(e.failed_before_trigger) for e in eps)])
@@ -75,11 +80,23 @@ def overall_table(analysis: Analysis) -> Table:
     reason = str(analysis.end_reason) if analysis.end_reason else "ended"
     rows = [
         ["Trigger at", at(analysis.trigger_at)],
+        ["Trigger command", _command_cell(analysis)],
         ["Writer changed at", at(analysis.writer_changed_at)],
         ["Writer change after trigger", at(analysis.writer_change_after_trigger)],
         ["Drill ended at", f"{fmt_seconds(analysis.ended_at)} ({reason})"],
+        [
+            "Stall threshold",
+            f"{fmt_seconds(analysis.stall_threshold)} (shorter waits are not downtime)",
+        ],
     ]
     return ["", "Drill"], rows
+
+
+def _command_cell(analysis: Analysis) -> str:
+    from proxyctl.drill.trigger import ending
+
+    status = analysis.trigger_exit_status
+    return NONE if status is None else ending(status)
 
 
 def _recovery_word(value: bool | None) -> str:

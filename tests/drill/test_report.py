@@ -4,9 +4,11 @@ reader sees must agree with the samples in the file."""
 from __future__ import annotations
 
 import dataclasses
+import html
 import json
 import math
 import os
+import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable
@@ -102,10 +104,13 @@ def _expected(samples: list[dict[str, Any]]) -> dict[str, Any]:
         ),
         "downtime": None,
     }
-    if failed:
-        first, last = failed[0]["started_at"], failed[-1]["started_at"]
-        back = min(
-            s["started_at"] for s in samples if s["outcome"] == "ok" and s["started_at"] > last
+    late = [s for s in samples if s["outcome"] == "error" or s["latency"] > 1.0]
+    if late:
+        first, last = late[0]["started_at"], late[-1]["started_at"]
+        back = min(  # the answer of the first probe in time after the last one that was not
+            s["started_at"] + s["latency"]
+            for s in samples
+            if s["outcome"] == "ok" and s["latency"] <= 1.0 and s["started_at"] > last
         )
         figures["downtime"] = back - first
     return figures
@@ -114,7 +119,7 @@ def _expected(samples: list[dict[str, Any]]) -> dict[str, Any]:
 def test_json_report_has_every_sample_and_its_analysis_agrees_with_them(out: Path) -> None:
     doc = json.loads(write(out, "drill.json"))
 
-    assert (doc["kind"], doc["schema_version"]) == ("failover-report", 1)
+    assert (doc["kind"], doc["schema_version"]) == ("failover-report", 2)
     assert doc["drill"]["interval"] == 0.2 and doc["drill"]["trigger"] == "aws"
     assert doc["drill"]["started"] == "2025-03-01T12:00:00Z"
     assert [e["label"] for e in doc["drill"]["endpoints"]] == ["proxy", "direct", "reader"]
@@ -147,8 +152,12 @@ def test_json_report_has_every_sample_and_its_analysis_agrees_with_them(out: Pat
 
 
 def _md_section(text: str, heading: str) -> list[list[str]]:
+    """A Markdown table's cells as a reader sees them (escapes and entities undone)."""
     block = text.split(f"## {heading}\n\n", 1)[1].split("\n\n", 1)[0]
-    return [[c.strip() for c in line.strip()[1:-1].split(" | ")] for line in block.splitlines()]
+    return [
+        [html.unescape(re.sub(r"\\(.)", r"\1", c.strip())) for c in line.strip()[1:-1].split(" | ")]
+        for line in block.splitlines()
+    ]
 
 
 def test_markdown_tables_show_the_samples_numbers(out: Path) -> None:
@@ -279,3 +288,38 @@ def test_gate_fails_closed_when_an_endpoint_never_recovered_or_was_not_probed() 
     assert gate(proxy_only, 5.0, 30.0) == [
         "--max-downtime-direct: no direct endpoint was probed, so its downtime is unknown"
     ]
+
+
+HOSTILE = "<img src=x onerror=alert(1)> [click](javascript:alert(1)) <javascript:alert(2)> *x*"
+
+
+def _hostile_report(out: Path, name: str) -> str:
+    """A report in which every string from outside is hostile: a label, a server
+    address, an AWS message in an event."""
+    samples = probes(PROXY, outage(1.0, 2.0), interval=0.5, until=3)
+    samples = [dataclasses.replace(s, endpoint=HOSTILE, server_addr=HOSTILE) for s in samples]
+    events = [event(EventKind.TRIGGER, 0.9, HOSTILE), event(EventKind.NOTE, 1.5, HOSTILE)]
+    analysis = analyze(samples, events, [], interval=0.5, ended_at=3.0)
+    path = out / name
+    write_report(path, settings([]), samples, events, analysis)
+    return path.read_text(encoding="utf-8")
+
+
+def test_markdown_shows_outside_text_as_text(out: Path) -> None:
+    from markdown_it import MarkdownIt
+
+    text = _hostile_report(out, "x.md")
+    renderer = MarkdownIt("commonmark").enable("table")
+    renderer.validateLink = lambda url: True  # as permissive as the laxest viewer
+    rendered = renderer.render(text)
+    assert "<img" not in rendered and "<a " not in rendered and "<em>" not in rendered
+    # ... and a reader sees the text as it came
+    assert html.escape(HOSTILE, quote=False) in rendered
+    servers = _md_section(text, "Servers seen")[2:]
+    assert servers[0][:2] == [HOSTILE, HOSTILE]
+
+
+def test_html_shows_outside_text_as_text(out: Path) -> None:
+    text = _hostile_report(out, "x.html")
+    assert "<img" not in text and "<a " not in text and "href" not in text
+    assert html.escape(HOSTILE) in text

@@ -239,3 +239,24 @@ def test_without_yes_and_without_a_terminal_nothing_is_triggered(
     )
     assert run.exit_code == 2 and "pass --yes" in run.stderr
     assert not (tmp_path / "fired").exists()
+
+
+def test_an_unclear_failover_answer_is_watched_not_repeated(
+    cli: Cli, aws: str, pg_tls: pg.PgServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tests.aws.test_failover import fail_over_with_http_500
+
+    seed_aurora(aws)
+    calls = fail_over_with_http_500(monkeypatch)
+    report = tmp_path / "drill.json"
+    args = drill_args(pg_tls, "--cluster", "orders-db", "--skip-preflight", "--report", str(report))
+    args[args.index("--timeout") + 1] = "4"
+    run = cli(*args, "--max-downtime", "10", env={"PGPASSWORD": pg.APP_PASSWORD})
+    assert calls == ["orders-db"]
+    (fired,) = [e for e in json.loads(report.read_text())["events"] if e["kind"] == "trigger"]
+    assert fired["detail"].startswith("FailoverDBCluster orders-db: no clear answer (")
+    assert fired["detail"].endswith("the cluster is watched and the call is not repeated")
+    # Nothing changed: the drill times out, and the gate says no failover was seen.
+    assert run.exit_code == 6, run.stderr
+    assert run.json()["ended"] == "timeout"
+    assert run.json()["broken_limits"][0].startswith("no failover observed")

@@ -9,13 +9,13 @@ import random
 import pytest
 
 from proxyctl.drill.samples import EndpointKind, ErrorClass, EventKind, ProbeSample
+from proxyctl.drill.settle import settled
 from proxyctl.drill.timeline import (
     Analysis,
     ServerSeen,
     analyze,
     percentile,
     resolution,
-    settled,
 )
 from tests.drill.timelines import (
     DIRECT,
@@ -47,7 +47,8 @@ def test_a_clean_run_has_no_downtime() -> None:
         assert found.servers == [ServerSeen(OLD, False, 100, 0.0, 19.8)]
     assert analysis.writer_change_after_trigger == 3.0
     assert analysis.summary() == (
-        "proxy: no failed probe, direct: no failed probe: no downtime was measured"
+        "proxy: no failed or stalled probe, direct: no failed or stalled probe:"
+        " no downtime was measured"
     )
 
 
@@ -107,7 +108,7 @@ def test_stale_dns_after_promotion_counts_as_read_only_downtime() -> None:
     analysis = analyze(samples, events, [PROXY, DIRECT, READER], interval=0.2, ended_at=15.0)
 
     direct = analysis.endpoint("direct")
-    assert direct.downtime == pytest.approx(4.0)  # 5.0 to 9.0, not to 7.0
+    assert direct.downtime == pytest.approx(4.004)  # 5.0 to 9.0 (+ its answer), not to 7.0
     assert direct.failures_by_class == {
         ErrorClass.REFUSED: 5,
         ErrorClass.ADMIN_SHUTDOWN: 5,
@@ -126,9 +127,9 @@ def test_stale_dns_after_promotion_counts_as_read_only_downtime() -> None:
     # A reader endpoint is supposed to reach replicas: counted, never a failure.
     reader = analysis.endpoint("reader")
     assert (reader.failed, reader.downtime, reader.read_only_probes) == (0, None, 40)
-    assert analysis.endpoint("proxy").downtime == pytest.approx(0.6)
+    assert analysis.endpoint("proxy").downtime == pytest.approx(0.604)
     assert analysis.summary() == (
-        "proxy: 0.60 s unavailable, direct: 4.0 s, reader: no failed probe:"
+        "proxy: 0.60 s unavailable, direct: 4.0 s, reader: no failed or stalled probe:"
         " the proxy cut downtime by 85%"
     )
 
@@ -150,7 +151,7 @@ def test_an_endpoint_that_never_recovers_is_down_until_the_end_and_flagged() -> 
     assert direct.downtime == pytest.approx(15.0)
     assert direct.last_failure_at == pytest.approx(19.8)
     assert analysis.end_reason is EventKind.TIMEOUT
-    assert analysis.endpoint("proxy").trigger_to_recovery == pytest.approx(1.2)
+    assert analysis.endpoint("proxy").trigger_to_recovery == pytest.approx(1.204)
     assert analysis.summary() == (
         "proxy: 1.0 s unavailable, direct: not recovered after 15.0 s:"
         " the proxy cut downtime by at least 93%; the drill timed out after 20.0 s"
@@ -170,17 +171,17 @@ def test_failures_over_before_the_trigger_are_counted_apart_from_downtime() -> N
     found = analyze(samples, events, [DIRECT], interval=0.2, ended_at=12.0).endpoint("direct")
     assert (found.failed, found.failed_before_trigger) == (12, 2)
     assert found.failures_by_class == {ErrorClass.REFUSED: 10, ErrorClass.DNS: 2}
-    assert (found.first_failure_at, found.downtime) == (7.0, 2.0)
+    assert (found.first_failure_at, found.downtime) == (7.0, 2.004)  # to the answer
     # Without a trigger (a failover observed, --trigger none) nothing is set apart.
     untriggered = analyze(samples, [], [DIRECT], interval=0.2, ended_at=12.0).endpoint("direct")
-    assert (untriggered.failed_before_trigger, untriggered.downtime) == (0, 9.0)
+    assert (untriggered.failed_before_trigger, untriggered.downtime) == (0, 9.004)
 
 
 def test_an_outage_under_way_at_the_trigger_is_kept_whole() -> None:
     samples = probes(DIRECT, outage(5.0, 8.0), interval=0.2, until=12)
     events = [event(EventKind.TRIGGER, 5.5)]
     found = analyze(samples, events, [DIRECT], interval=0.2, ended_at=12.0).endpoint("direct")
-    assert (found.first_failure_at, found.downtime, found.failed_before_trigger) == (5.0, 3.0, 0)
+    assert (found.first_failure_at, found.downtime, found.failed_before_trigger) == (5.0, 3.004, 0)
 
 
 def test_an_unfinished_probe_is_a_failure_without_latency() -> None:
@@ -243,8 +244,9 @@ class TestSettled:
 
     def test_not_before_the_slowest_endpoint_has_been_healthy_for_settle(self) -> None:
         events = [self.trigger, self.change]
-        assert not settled(self.upto(21.9), events, 10.0, 21.9)
-        assert settled(self.upto(22.0), events, 10.0, 22.0)
+        # healthy since 12.004, when the first probe after the outage answered
+        assert not settled(self.upto(22.0), events, 10.0, 22.0)
+        assert settled(self.upto(22.004), events, 10.0, 22.004)
 
     def test_never_during_the_baseline(self) -> None:
         assert not settled(self.upto(3.9), [], 1.0, 3.9, require_writer_change=False)
@@ -290,7 +292,8 @@ def _analysis(
         (
             None,
             (10.0, 37.9),
-            "proxy: no failed probe, direct: 27.9 s unavailable: the proxy cut downtime by 100%",
+            "proxy: no failed or stalled probe, direct: 27.9 s unavailable:"
+            " the proxy cut downtime by 100%",
         ),
         (
             (10.0, 10.1),
@@ -300,7 +303,8 @@ def _analysis(
         (
             (10.0, 13.4),
             None,
-            "proxy: 3.4 s unavailable, direct: no failed probe: the proxy did not cut downtime",
+            "proxy: 3.4 s unavailable, direct: no failed or stalled probe:"
+            " the proxy did not cut downtime",
         ),
         (
             (10.0, 40.0),
@@ -349,3 +353,65 @@ def test_text_shows_the_table_and_the_summary() -> None:
     assert lines[0].split() == ["proxy", "direct"]
     assert lines[1].split() == ["Downtime", "3.4", "s", "27.9", "s"]
     assert lines[-1].endswith("the proxy cut downtime by 88%")
+
+
+def _frozen(start: float, end: float, interval: float, until: float) -> list[ProbeSample]:
+    """A server frozen from START to END that holds every client instead of refusing:
+    each probe started meanwhile succeeds, at END (plus 4 ms)."""
+    out = []
+    for seq in range(round(until / interval)):
+        at = round(seq * interval, 9)
+        wait = (end - at if start <= at < end else 0.0) + 0.004
+        out.append(sample("proxy", seq, at, latency=round(wait, 9)))
+    return out
+
+
+def test_late_answers_are_downtime_until_the_server_answered() -> None:
+    samples = _frozen(5.0, 10.05, interval=0.2, until=20)
+    found = analyze(samples, [event(EventKind.TRIGGER, 4.9)], [PROXY], interval=0.2, ended_at=20)
+    found_proxy = found.endpoint("proxy")
+    # Probes from 5.0 to 9.0 waited more than 1 s: stalls, not failures. The probe that
+    # started at 9.2 waited 0.85 s (in time) and answered at 10.054: "up" from then on.
+    assert (found_proxy.failed, found_proxy.stalled) == (0, 21)
+    assert found_proxy.longest_stall == pytest.approx(5.054)
+    assert found_proxy.first_failure_at == 5.0 and found_proxy.last_failure_at == 9.0
+    assert found_proxy.recovered_at == pytest.approx(10.054)
+    assert found_proxy.downtime == pytest.approx(5.054)
+    assert found_proxy.resolution.stall_threshold == 1.0
+    assert found.summary() == "proxy: 5.1 s unavailable (no direct endpoint to compare)"
+
+
+def test_the_stall_threshold_decides_what_counts() -> None:
+    samples = _frozen(5.0, 5.8, interval=0.2, until=10)  # 0.8 s: under the default 1 s
+    assert (
+        analyze(samples, [], [PROXY], interval=0.2, ended_at=10).endpoint("proxy").downtime is None
+    )
+    strict = analyze(samples, [], [PROXY], interval=0.2, ended_at=10, stall=0.5).endpoint("proxy")
+    assert strict.stalled == 2 and strict.downtime == pytest.approx(0.804)
+    assert strict.resolution.stall_threshold == 0.5
+
+
+def test_stalls_and_failures_are_counted_apart() -> None:
+    samples = [
+        sample("proxy", 0, 0.0),
+        sample("proxy", 1, 0.2, error=ErrorClass.REFUSED),
+        sample("proxy", 2, 0.4, latency=1.5),  # answered after 1.5 s: a stall
+        sample("proxy", 3, 0.6, error=ErrorClass.TIMEOUT),  # latency 2.0: a failure
+        sample("proxy", 4, 2.8),
+    ]
+    found = analyze(samples, [], [PROXY], interval=0.2, ended_at=4).endpoint("proxy")
+    assert (found.failed, found.stalled, found.longest_stall) == (2, 1, 1.5)
+    assert found.failures_by_class == {ErrorClass.REFUSED: 1, ErrorClass.TIMEOUT: 1}
+    assert (found.first_failure_at, found.recovered_at) == (0.2, 2.804)
+
+
+def test_no_settling_while_a_probe_waits_past_the_stall_threshold() -> None:
+    samples = probes(PROXY, healthy, interval=0.2, until=10)
+    events = [event(EventKind.TRIGGER, 1.0)]
+    kw = {"require_writer_change": False}
+    assert settled(samples, events, 2.0, 10.0, **kw)
+    assert settled(samples, events, 2.0, 10.0, waiting={"proxy": 9.5}, **kw)  # 0.5 s: fine
+    assert not settled(samples, events, 2.0, 10.0, waiting={"proxy": 8.9}, **kw)
+    # nor while the latest probe answered late
+    late = [*samples, sample("proxy", 99, 8.0, latency=1.2)]
+    assert not settled(late, events, 2.0, 10.0, **kw)

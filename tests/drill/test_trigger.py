@@ -23,7 +23,7 @@ def test_fires_once_even_when_the_first_call_fails() -> None:
 
 
 def test_command_detail_does_not_carry_the_command() -> None:
-    made = trigger.command_trigger("PGPASSWORD=hunter2 true")
+    made = trigger.command_trigger("PGPASSWORD=hunter2 true", {"PATH": "/usr/bin:/bin"})
     detail = made.fire()
     assert made.process is not None and made.process.wait(timeout=10) == 0
     assert "hunter2" not in detail and detail.startswith("--trigger-command started (pid ")
