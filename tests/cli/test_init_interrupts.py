@@ -117,7 +117,7 @@ def test_ctrl_c_during_the_rollback_lists_the_current_step_as_may_exist(
     assert run.exit_code == 130, run.stderr
     lines = run.stderr.splitlines()
     failed = next(line for line in lines if line.startswith("error: step "))
-    assert failed.startswith("error: step 8 of 8 (register orders-db as the proxy's target")
+    assert failed.startswith("error: step 9 of 9 (register orders-db as the proxy's target")
     assert "undone, newest first: set the pool:" in run.stderr
     assert [line for line in lines if line.startswith("may exist: ")] == [
         "may exist: create RDS Proxy orders-proxy (TLS required, IAM auth REQUIRED, SCRAM), "
