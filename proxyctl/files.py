@@ -20,6 +20,7 @@ import contextlib
 import os
 import secrets
 import stat
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -61,6 +62,23 @@ def check_file_target(path: Path, flag: str) -> bool:
             field=flag,
         )
     return mode is not None
+
+
+def check_writable(path: Path, flag: str) -> bool:
+    """`check_file_target`, then a file made and removed in PATH's directory: a path that
+    cannot be written is found before the work that produces the text, not after it."""
+    exists = check_file_target(path, flag)
+    try:
+        fd, probe = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise UsageError(
+            f"{flag}: cannot write {path}: {exc.strerror or exc}.",
+            hint="Check that the directory is writable, or write somewhere else.",
+            field=flag,
+        ) from None
+    return exists
 
 
 def check_dir_target(directory: Path, flag: str, names: Sequence[str]) -> list[Path]:

@@ -8,9 +8,7 @@ rename), so a reader never sees half a report, also after Ctrl-C.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -38,33 +36,10 @@ def check_report_path(path: Path) -> str:
             hint="Name the report file .json (every sample), .md (tables) or .html (a picture).",
             field="--report",
         )
-    if not path.parent.is_dir():
-        raise UsageError(
-            f"--report: the directory {path.parent} does not exist.",
-            hint="Create it, or write the report somewhere else.",
-            field="--report",
-        )
-    _check_writable(path)
+    from proxyctl.files import check_writable
+
+    check_writable(path, "--report")
     return suffix
-
-
-def _check_writable(path: Path) -> None:
-    """Try what writing the report will do (a file in its directory), so that an
-    unwritable path is found before anything is triggered, not after the failover."""
-    problem = "it is a directory" if path.is_dir() else None
-    if problem is None:
-        try:
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            os.close(fd)
-            os.unlink(tmp)
-        except OSError as exc:
-            problem = exc.strerror or str(exc)
-    if problem is not None:
-        raise UsageError(
-            f"--report: cannot write {path}: {problem}.",
-            hint="Check that the directory is writable, or write the report elsewhere.",
-            field="--report",
-        )
 
 
 def report_json(
