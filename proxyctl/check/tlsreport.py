@@ -14,7 +14,9 @@ DATE_ERRORS = (EXPIRED, NOT_YET_VALID)
 
 EXPIRY_WARNING_DAYS = 30
 RDS_BUNDLE_URL = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
-_PROXY_HOST = re.compile(r"\.proxy-[a-z0-9]+\.[a-z0-9-]+\.rds\.amazonaws\.com(\.cn)?$")
+# NAME.proxy-ID.REGION... and EP.endpoint.proxy-ID...; the AWS stand-in answers
+# NAME.db-proxy-ID...: the same kind of endpoint, whatever the exact form.
+_PROXY_HOST = re.compile(r"\.(?:db-)?proxy-[a-z0-9]+\.[a-z0-9-]+\.rds\.amazonaws\.com(\.cn)?$")
 _RDS_HOST = re.compile(r"\.rds\.amazonaws\.com(\.cn)?$")
 
 

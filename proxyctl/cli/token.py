@@ -105,10 +105,12 @@ def token(
 
 
 def root_cert(host: str, ca_bundle: str | None) -> tuple[str | None, str | None]:
-    """The CA file that verifies `host` for libpq, or what to set when there is none.
+    """The CA file that verifies `host` for libpq, and what is missing when it cannot.
 
-    The trust store is chosen as `check` chooses it: --ca-bundle when given,
-    Amazon's roots (certifi) for a proxy endpoint.
+    The trust store is the one `check` uses for the same host: --ca-bundle when given
+    (with Amazon's roots for a proxy endpoint), Amazon's roots (certifi) for a proxy
+    endpoint, the system's CA file otherwise; a direct RDS endpoint without --ca-bundle
+    gets the system's file and the hint to download the RDS CA bundle.
     """
     from pathlib import Path
 
@@ -119,15 +121,8 @@ def root_cert(host: str, ca_bundle: str | None) -> tuple[str | None, str | None]
         if not path.is_file():
             raise UsageError(f"--ca-bundle: no file {ca_bundle}.", field="--ca-bundle")
         ca_bundle = str(path.resolve())  # still right after a cd
-    # moto names proxy endpoints NAME.db-proxy-ID.REGION...: the same kind of endpoint.
-    found, _name, hint = trust_store(host.replace(".db-proxy-", ".proxy-"), ca_bundle)
-    if found:
-        return found, None
-    return None, (
-        f"PGSSLROOTCERT is not set: with sslmode=verify-full, libpq checks {host}'s "
-        "certificate against ~/.postgresql/root.crt. "
-        + (hint or "Pass --ca-bundle with the CA that signed the server's certificate.")
-    )
+    found, _name, missing = trust_store(host, ca_bundle)
+    return found, missing
 
 
 def _proxy_endpoint(settings: "Settings", name: str) -> tuple[str, str]:

@@ -207,3 +207,22 @@ def test_report_verdicts() -> None:
     assert Report("t", [good, bad, soso]).verdict == "FAIL: auth: no"
     text = Report("t", [good, bad]).text()
     assert "✓ tls" in text and "✗ auth" in text and "hint: fix it" in text
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "orders.proxy-c0ffee123456.us-east-1.rds.amazonaws.com",
+        "reader.endpoint.proxy-c0ffee123456.eu-west-1.rds.amazonaws.com",
+        "orders.proxy-c0ffee123456.cn-north-1.rds.amazonaws.com.cn",
+        # The AWS stand-in's form of a proxy endpoint: still a proxy, still Amazon's roots.
+        "orders.db-proxy-3q7xm2kd9sfp.us-east-1.rds.amazonaws.com",
+        "ORDERS.PROXY-C0FFEE123456.US-EAST-1.RDS.AMAZONAWS.COM.",
+    ],
+)
+def test_every_form_of_a_proxy_endpoint_trusts_amazons_roots(host: str) -> None:
+    assert trust_store(host, None) == (
+        certifi.where(),
+        "certifi (Amazon Trust Services roots)",
+        None,
+    )

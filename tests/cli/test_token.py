@@ -206,18 +206,21 @@ def test_uri_names_the_ca_bundle_and_psql_connects(cli: Cli, pg_tls: Any, tmp_pa
     assert (psql.returncode, psql.stdout.strip()) == (0, "1"), psql.stderr
 
 
-def test_other_hosts_without_a_ca_bundle_say_what_to_set(cli: Cli) -> None:
+def test_other_hosts_get_the_ca_file_check_uses(cli: Cli) -> None:
+    """libpq gets the file `check` verifies the same host with: the system's CA file for
+    other hosts (libpq's own default may be a directory that does not exist), and for a
+    direct RDS endpoint also the hint to download the RDS CA bundle."""
+    from proxyctl.db.tls import system_ca_file
+
+    system = system_ca_file()
+    assert system is not None, "this machine has no CA bundle: apt-get install ca-certificates"
     run = cli("token", "--host", "db.example.com", "--user", "app", "--format", "env")
     assert run.exit_code == 0
-    assert env_of(run.stdout, "PGSSLROOTCERT") == ["unset"]
-    assert run.stderr == (
-        "warning: PGSSLROOTCERT is not set: with sslmode=verify-full, libpq checks "
-        "db.example.com's certificate against ~/.postgresql/root.crt. Pass --ca-bundle with "
-        "the CA that signed the server's certificate.\n"
-    )
+    assert env_of(run.stdout, "PGSSLROOTCERT") == [system]
+    assert run.stderr == ""
     direct = "orders.cluster-c0ffee123456.us-east-1.rds.amazonaws.com"
     run = cli("token", "--host", direct, "--user", "app", "--format", "uri")
-    assert "sslrootcert" not in run.stdout
+    assert parse_qs(urlsplit(run.stdout.strip()).query)["sslrootcert"] == [system]
     assert "--ca-bundle global-bundle.pem" in run.stderr
 
 
