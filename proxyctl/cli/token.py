@@ -60,8 +60,8 @@ def token(
     comes from the settings, or else from an *.rds.amazonaws.com host name, or
     else from the AWS profile. --output json prints the token as JSON whatever
     --format says. --format env and uri also name the CA file that verifies the
-    endpoint (PGSSLROOTCERT, sslrootcert): --ca-bundle, or for a proxy endpoint
-    Amazon's roots (certifi's bundle).
+    endpoint (PGSSLROOTCERT, sslrootcert), as check chooses it: Amazon's roots
+    (certifi's bundle) for a proxy endpoint, --ca-bundle, or the system's CA file.
 
     \b
     Examples:
