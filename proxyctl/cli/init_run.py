@@ -117,8 +117,11 @@ def run_init(settings: Settings, flags: dict[str, Any], options: InitOptions) ->
         written = export_terraform(spec, found, target, overwrite=replace_terraform)
         note(f"wrote Terraform to {target}: {', '.join(p.name for p in written)}")
     if options.dry_run or not plan.steps:
-        for risk in plan.risks:  # stdout may be a file: say them where a person reads
-            warn(risk)
+        # The plan on stdout names them too; when stdout is a file or JSON, say them where
+        # a person reads, and only there.
+        if settings.json or not sys.stdout.isatty():
+            for risk in plan.risks:
+                warn(risk)
         emit(plan, settings.json)
         return
     if settings.json:

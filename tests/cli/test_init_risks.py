@@ -90,3 +90,13 @@ def test_init_refuses_a_wildcard_database_user(cli: Cli, user: str) -> None:
     )  # fmt: skip
     assert run.exit_code == 2
     assert f"--db-user: {user!r} holds an IAM wildcard or policy variable" in run.stderr
+
+
+def test_on_a_terminal_a_dry_run_names_each_risk_once(world: dict[str, Any]) -> None:
+    """stdout and stderr share the screen there: the plan's own warnings are enough."""
+    from tests.cli.terminal import Terminal
+
+    with Terminal(["--no-input", "init", "--dry-run", *LOOSE]) as term:
+        assert term.finish() == 0, term.screen
+    for warning in (OPEN, NO_TLS, NO_IAM, MD5):
+        assert term.screen.count(warning) == 1, term.screen
