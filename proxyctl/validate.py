@@ -46,6 +46,15 @@ def host(value: str, field: str = "--host") -> str:
             return candidate
         except ValueError:
             pass
+    if "X-Amz-Signature" in candidate or "DBUser%3D" in candidate or "Action=connect" in candidate:
+        raise UsageError(
+            f"{field}: this looks like an IAM auth token, not a host name.",
+            hint=(
+                "A token is HOST:PORT/?Action=connect&...: the host name is the part before "
+                "the first ':' or '/'. Give that alone; proxyctl makes its own tokens."
+            ),
+            field=field,
+        )
     labels = candidate.rstrip(".").split(".")
     if len(candidate) > 253 or not all(_LABEL.match(label) for label in labels):
         raise UsageError(

@@ -196,6 +196,8 @@ def test_a_token_pasted_as_host_is_not_echoed(cli: Cli) -> None:
     for args in (["--host", token], ["--host", quote(token, safe="")]):
         run = cli("--debug", "check", *args, "--user", "app")
         assert run.exit_code == 2 and "--host" in run.stderr
+        assert "looks like an IAM auth token, not a host name" in run.stderr
+        assert "the host name is the part before the first ':' or '/'" in run.stderr
         assert token not in run.stderr and quote(token, safe="") not in run.stderr
         assert_never_shown(run)
 
