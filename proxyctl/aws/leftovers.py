@@ -65,25 +65,43 @@ def _group(c: Clients, p: dict[str, Any], made: list[str]) -> Undo | None:
     return ("delete_security_group", {"GroupId": ours[0]}) if ours else None
 
 
-def _rules(c: Clients, p: dict[str, Any], made: list[str]) -> Undo | None:
-    """The rules of the call that are on the group now (AWS adds them all or none)."""
+def _rules_now(c: Clients, group_id: str) -> list[set[tuple[Any, ...]]] | None:
+    """The sources of each inbound rule of the group; None when the group is gone."""
     try:
-        with aws_errors(f"describe the security group {p['GroupId']}"):
-            group = c.ec2.describe_security_groups(GroupIds=[p["GroupId"]])["SecurityGroups"][0]
+        with aws_errors(f"describe the security group {group_id}"):
+            group = c.ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"][0]
     except NotFoundError:
         return None
-    there = [_sources(perm) for perm in group.get("IpPermissions", [])]
-    present = [
-        perm for perm in p["IpPermissions"] if any(_sources(perm) <= sources for sources in there)
-    ]
+    return [_sources(perm) for perm in group.get("IpPermissions", [])]
+
+
+def _on_group(perm: dict[str, Any], there: list[set[tuple[Any, ...]]]) -> bool:
+    return any(_sources(perm) <= sources for sources in there)
+
+
+def _rules(c: Clients, p: dict[str, Any], made: list[str]) -> Undo | None:
+    """The rules of the call that are on the group now (AWS adds them all or none)."""
+    there = _rules_now(c, p["GroupId"])
+    present = [perm for perm in p["IpPermissions"] if there and _on_group(perm, there)]
     return ("revoke_ingress", {**p, "IpPermissions": present}) if present else None
+
+
+def _revoked(c: Clients, p: dict[str, Any], made: list[str]) -> Undo | None:
+    """The rules of the call that are gone from the group now: they are put back."""
+    there = _rules_now(c, p["GroupId"])
+    if there is None:
+        return None
+    gone = [perm for perm in p["IpPermissions"] if not _on_group(perm, there)]
+    return ("authorize_ingress_back", {**p, "IpPermissions": gone}) if gone else None
 
 
 def _sources(perm: dict[str, Any]) -> set[tuple[Any, ...]]:
     ports = (perm.get("IpProtocol"), perm.get("FromPort"), perm.get("ToPort"))
-    return {(*ports, pair["GroupId"]) for pair in perm.get("UserIdGroupPairs", [])} | {
-        (*ports, item["CidrIp"]) for item in perm.get("IpRanges", [])
-    }
+    return (
+        {(*ports, pair["GroupId"]) for pair in perm.get("UserIdGroupPairs", [])}
+        | {(*ports, item["CidrIp"]) for item in perm.get("IpRanges", [])}
+        | {(*ports, item["CidrIpv6"]) for item in perm.get("Ipv6Ranges", [])}
+    )
 
 
 def _proxy(c: Clients, p: dict[str, Any], made: list[str]) -> Undo | None:
@@ -99,13 +117,37 @@ def _proxy(c: Clients, p: dict[str, Any], made: list[str]) -> Undo | None:
     )
 
 
+def _changed(what: str, see: str) -> ProxyctlError:
+    """A change to something of an earlier run: whether it went through, and what was there
+    before it, cannot be told from here."""
+    return ProxyctlError(
+        f"{what} may have changed, and the earlier ones are not known (see `{see}`)"
+    )
+
+
 def _pool(c: Clients, p: dict[str, Any], made: list[str]) -> Undo | None:
     if "delete_proxy" in made:
         return None  # the proxy of this run goes, and its pool with it
     name = p["DBProxyName"]
-    raise ProxyctlError(
-        f"the pool settings of {name} may have changed, and the earlier ones are not known "
-        f"(see `aws rds describe-db-proxy-target-groups --db-proxy-name {name}`)"
+    raise _changed(
+        f"the pool settings of {name}",
+        f"aws rds describe-db-proxy-target-groups --db-proxy-name {name}",
+    )
+
+
+def _proxy_settings(c: Clients, p: dict[str, Any], made: list[str]) -> Undo | None:
+    if "delete_proxy" in made:
+        return None  # the proxy of this run goes, its settings with it
+    name = p["DBProxyName"]
+    raise _changed(f"the settings of {name}", f"aws rds describe-db-proxies --db-proxy-name {name}")
+
+
+def _egress(c: Clients, p: dict[str, Any], made: list[str]) -> Undo | None:
+    if "delete_security_group" in made:
+        return None  # the group of this run goes, its rules with it
+    group = p["GroupId"]
+    raise _changed(
+        f"the outbound rules of {group}", f"aws ec2 describe-security-groups --group-ids {group}"
     )
 
 
@@ -126,7 +168,10 @@ FINDERS: dict[str, Callable[[Clients, dict[str, Any], list[str]], Undo | None]] 
     "put_role_policy": _role_policy,
     "create_security_group": _group,
     "authorize_ingress": _rules,
+    "revoke_ingress": _revoked,
+    "limit_egress": _egress,
     "create_proxy": _proxy,
+    "modify_proxy": _proxy_settings,
     "modify_pool": _pool,
     "register_targets": _targets,
 }
