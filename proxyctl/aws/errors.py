@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from botocore import exceptions as bx
+from botocore.parsers import ResponseParserError
 
 from proxyctl.errors import (
     AwsRefusedError,
@@ -126,3 +127,16 @@ def aws_errors(action: str) -> Iterator[None]:
         raise mapped from exc
     except bx.ClientError as exc:
         raise client_error(exc, action) from exc
+    except ResponseParserError as exc:  # an HTTP 5xx page, not an AWS answer
+        raise unreadable(exc, action) from exc
+
+
+def unreadable(exc: Exception, action: str) -> ProxyctlError:
+    first = (str(exc).splitlines() or [""])[0].rstrip(":")
+    return ConnectionProblem(
+        f"The AWS API's answer to the request to {action} could not be read ({first}); "
+        "it may or may not have been carried out.",
+        hint="The endpoint answered with an error page (AWS trouble, or a local stand-in "
+        "that lacks this call): check --endpoint-url and the AWS status, then look before "
+        "running it again.",
+    )

@@ -41,8 +41,6 @@ def fail_over(c: Clients, cluster: str, target_instance: str | None) -> str | No
     params: dict[str, Any] = {"DBClusterIdentifier": cluster}
     if target_instance:
         params["TargetDBInstanceIdentifier"] = target_instance
-    from botocore.parsers import ResponseParserError
-
     try:
         with aws_errors(f"fail over the cluster {cluster}"):
             c.rds_once.failover_db_cluster(**params)
@@ -50,18 +48,19 @@ def fail_over(c: Clients, cluster: str, target_instance: str | None) -> str | No
         if not _unclear(exc.__cause__):
             raise
         return _said(exc.__cause__)
-    except ResponseParserError as exc:  # an answer that is no AWS answer (an HTML 500)
-        return "an unreadable answer: " + str(exc).splitlines()[0][:200]
     return None
 
 
 def _said(cause: BaseException | None) -> str:
     """What the unclear answer was: "HTTP 500 InternalFailure", or the error."""
     from botocore import exceptions as bx
+    from botocore.parsers import ResponseParserError
 
     if isinstance(cause, bx.ClientError):
         status = cause.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         return f"HTTP {status} {cause.response.get('Error', {}).get('Code', '')}".rstrip()
+    if isinstance(cause, ResponseParserError):  # an answer that is no AWS answer (an HTML 500)
+        return "an unreadable answer: " + (str(cause).splitlines() or [""])[0][:200]
     return str(cause)
 
 
@@ -72,7 +71,9 @@ def _unclear(cause: BaseException | None) -> bool:
     if isinstance(cause, bx.ClientError):
         status = cause.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
         return int(status) >= 500
-    return isinstance(cause, bx.ReadTimeoutError | bx.ConnectionClosedError)
+    from botocore.parsers import ResponseParserError
+
+    return isinstance(cause, bx.ReadTimeoutError | bx.ConnectionClosedError | ResponseParserError)
 
 
 def proxy_cluster(c: Clients, proxy: str) -> str | None:

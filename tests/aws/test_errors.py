@@ -58,3 +58,21 @@ def test_refusals_exit_4_with_a_hint(
     assert says in run.stderr
     assert hint in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_an_error_page_instead_of_an_aws_answer_is_a_network_error_not_a_bug() -> None:
+    from botocore.parsers import ResponseParserError
+
+    from proxyctl.aws.errors import aws_errors
+    from proxyctl.errors import ExitCode, ProxyctlError
+
+    page = "Unable to parse response (syntax error), invalid XML received:\nb'<!doctype html>'"
+    with pytest.raises(ProxyctlError) as raised, aws_errors("change the settings of orders"):
+        raise ResponseParserError(page)
+    assert raised.value.exit_code == ExitCode.CONNECTION
+    assert raised.value.message == (
+        "The AWS API's answer to the request to change the settings of orders could not be "
+        "read (Unable to parse response (syntax error), invalid XML received); it may or may "
+        "not have been carried out."
+    )
+    assert "doctype" not in raised.value.message
