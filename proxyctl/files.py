@@ -20,7 +20,6 @@ import contextlib
 import os
 import secrets
 import stat
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -69,16 +68,18 @@ def check_writable(path: Path, flag: str) -> bool:
     cannot be written is found before the work that produces the text, not after it."""
     exists = check_file_target(path, flag)
     try:
-        fd, probe = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.close(fd)
-        os.unlink(probe)
+        os.unlink(_write_temp(path, "", keep_mode_of=None))  # as the write will make it
     except OSError as exc:
-        raise UsageError(
-            f"{flag}: cannot write {path}: {exc.strerror or exc}.",
-            hint="Check that the directory is writable, or write somewhere else.",
-            field=flag,
-        ) from None
+        raise _cannot_write(path, flag, exc) from None
     return exists
+
+
+def _cannot_write(path: Path, flag: str, exc: OSError) -> UsageError:
+    return UsageError(
+        f"{flag}: cannot write {path}: {exc.strerror or exc}.",
+        hint="Check that the directory is writable, or write somewhere else.",
+        field=flag,
+    )
 
 
 def check_dir_target(directory: Path, flag: str, names: Sequence[str]) -> list[Path]:
@@ -139,11 +140,7 @@ def write_files(files: Sequence[tuple[Path, str]], flag: str, *, overwrite: bool
             _put_in_place(temp, path, overwrite, flag)
         _sync_directories({path.parent for path, _ in files})
     except OSError as exc:
-        raise UsageError(
-            f"{flag}: cannot write {path}: {exc.strerror or exc}.",
-            hint="Check that the directory is writable, or write somewhere else.",
-            field=flag,
-        ) from None
+        raise _cannot_write(path, flag, exc) from None
     finally:
         for temp in temps:
             with contextlib.suppress(FileNotFoundError):
