@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from botocore import exceptions as bx
-from botocore.parsers import ResponseParserError
 
 from proxyctl.errors import (
     AwsRefusedError,
@@ -127,8 +126,14 @@ def aws_errors(action: str) -> Iterator[None]:
         raise mapped from exc
     except bx.ClientError as exc:
         raise client_error(exc, action) from exc
-    except ResponseParserError as exc:  # an HTTP 5xx page, not an AWS answer
-        raise unreadable(exc, action) from exc
+    except Exception as exc:
+        # botocore.parsers is loaded by then (it parsed the answer); importing it at the top
+        # would add it to every start, `token --host` included.
+        from botocore.parsers import ResponseParserError
+
+        if isinstance(exc, ResponseParserError):  # an HTTP 5xx page, not an AWS answer
+            raise unreadable(exc, action) from exc
+        raise
 
 
 def unreadable(exc: Exception, action: str) -> ProxyctlError:
