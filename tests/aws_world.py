@@ -11,7 +11,15 @@ REGION = "us-east-1"
 def boto_client(endpoint: str, service: str) -> Any:
     import boto3
 
-    return boto3.client(service, region_name=REGION, endpoint_url=endpoint)
+    # Fake keys of its own: a module-scoped world is seeded before the per-test
+    # isolation puts fake credentials in the environment.
+    return boto3.client(
+        service,
+        region_name=REGION,
+        endpoint_url=endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
 
 
 def make_proxy(endpoint: str, name: str = "orders", require_tls: bool = True) -> dict[str, Any]:

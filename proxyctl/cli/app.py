@@ -236,7 +236,10 @@ def root(
     aliases = {name: key for key, name in options if name != key and key in known}
     settings = load_settings(given, given_from, context, known, aliases)
     settings.yes = yes
-    ctx.obj = settings
+    from proxyctl.app import App
+    from proxyctl.cli.prompts import make_asker
+
+    ctx.obj = App(settings, make_asker(settings))
     commands = getattr(ctx.command, "commands", {})
     ctx.default_map = {name: config_defaults(sub, settings.table) for name, sub in commands.items()}
 

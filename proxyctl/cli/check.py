@@ -98,7 +98,7 @@ def check(
     """
     from proxyctl.cli.check_run import CheckOptions, run_check
 
-    settings: Settings = ctx.obj
+    settings: Settings = ctx.obj.settings
     options = CheckOptions(
         proxy=proxy,
         host=host,

@@ -19,4 +19,4 @@ def show(ctx: typer.Context) -> None:
     from proxyctl.output import emit
     from proxyctl.settings_view import settings_view
 
-    emit(settings_view(ctx.obj), ctx.obj.json)
+    emit(settings_view(ctx.obj.settings), ctx.obj.json)

@@ -61,7 +61,7 @@ def destroy(
     from proxyctl.output import emit, note
     from proxyctl.provision.destroy import plan_destroy
 
-    settings: Settings = ctx.obj
+    settings: Settings = ctx.obj.settings
     validate.proxy_name(name, field="NAME")
     c = Clients(settings)
     plan = plan_destroy(find_stack(c, name), force_delete_secret)

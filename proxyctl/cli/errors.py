@@ -41,7 +41,9 @@ def _from_config(exc: click_exceptions.BadParameter) -> tuple[str, str] | None:
     from proxyctl.config import option_key
 
     key = option_key(param.opts) or param.name  # the file's key is the flag's name
-    origin = getattr(ctx.find_root().obj, "table_sources", {}).get(key, "config file")
+    app = ctx.find_root().obj  # the App, when the root command ran
+    sources = app.settings.table_sources if app is not None else {}
+    origin = sources.get(key, "config file")
     value = ctx.lookup_default(param.name)
     return f"{origin}: {key} = {value!r}: {exc.message}", key
 

@@ -248,7 +248,7 @@ def failover_test(
     """
     from proxyctl.cli.failover_run import FailoverOptions, run_failover
 
-    settings: Settings = ctx.obj
+    settings: Settings = ctx.obj.settings
     settings.yes = settings.yes or yes
     if report is not None:
         _may_replace(settings, report, force)

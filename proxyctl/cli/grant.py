@@ -53,7 +53,7 @@ def grant(
     from proxyctl.output import emit
     from proxyctl.provision.grant import ProxyArn, build_grant, is_arn, role_name
 
-    settings: Settings = ctx.obj
+    settings: Settings = ctx.obj.settings
     if db_user is None:
         db_user = ask_text(settings, "--db-user", "Database user:", validate.iam_db_user)
     validate.iam_db_user(db_user, field="--db-user")

@@ -280,7 +280,7 @@ def init(
     from proxyctl.cli.init_flags import secret_mode
     from proxyctl.cli.init_run import InitOptions, run_init
 
-    settings: Settings = ctx.obj
+    settings: Settings = ctx.obj.settings
     settings.yes = settings.yes or yes
     flags = {
         "name": name,

@@ -7,12 +7,10 @@ prompting is off. Both are an `Asker`, so the wizard is written once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
 
+from proxyctl.app import Asker, Check
 from proxyctl.config import Settings
 from proxyctl.errors import ProxyctlError, UsageError
-
-Check = Callable[[str], object]
 
 
 def inline_check(check: Callable[[str], object]) -> Callable[[str], bool | str]:
@@ -41,15 +39,6 @@ def ask_text(settings: Settings, flag: str, question: str, check: Callable[[str]
 
     answer = questionary.text(question, validate=inline_check(check)).unsafe_ask()
     return str(answer)
-
-
-class Asker(Protocol):
-    def select(
-        self, flag: str, question: str, choices: list[tuple[str, str]], default: str | None
-    ) -> str: ...
-    def text(self, flag: str, question: str, default: str, check: Check) -> str: ...
-    def confirm(self, flag: str, question: str, default: bool) -> bool: ...
-    def password(self, flag: str, question: str) -> str: ...
 
 
 class Prompter:

@@ -76,7 +76,7 @@ def token(
     from proxyctl.cli.prompts import ask_text
     from proxyctl.output import emit, warn
 
-    settings: Settings = ctx.obj
+    settings: Settings = ctx.obj.settings
     if proxy is not None and host is not None:
         raise UsageError("--proxy and --host both name the endpoint: give one.", field="--proxy")
     if proxy is None and host is None:
@@ -159,6 +159,6 @@ def inspect(
     from proxyctl.output import emit
     from proxyctl.tokens import inspect_token
 
-    settings: Settings = ctx.obj
+    settings: Settings = ctx.obj.settings
     text = sys.stdin.read() if token == "-" else token
     emit(inspect_token(text, datetime.now(UTC)), settings.json)

@@ -11,7 +11,8 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from proxyctl import validate
-from proxyctl.cli.prompts import Asker, Check, make_asker
+from proxyctl.app import Asker, Check
+from proxyctl.cli.prompts import make_asker
 from proxyctl.errors import NotFoundError, UsageError
 from proxyctl.provision.model import Database
 from proxyctl.provision.spec import BORROW_TIMEOUT_RANGE, Spec
