@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import os
 from typing import TYPE_CHECKING, Any
 
 from proxyctl import __version__
@@ -24,7 +26,18 @@ def session(settings: Settings) -> boto3.Session:
     import boto3
 
     with aws_errors("load the AWS profile"):
-        return boto3.Session(profile_name=settings.named_profile, region_name=settings.region)
+        made = boto3.Session(profile_name=settings.named_profile, region_name=settings.region)
+    # The service models (large JSON files) are read once per process, not once per
+    # client: a command makes several clients, and a test process runs many commands.
+    made._session.register_component("data_loader", _models())
+    return made
+
+
+@functools.cache
+def _models() -> Any:
+    from botocore.loaders import create_loader
+
+    return create_loader(os.environ.get("AWS_DATA_PATH"))
 
 
 def client(settings: Settings, service: str, *, once: bool = False) -> Any:
