@@ -128,3 +128,26 @@ def no_debug_logging() -> Iterator[None]:
 
     disable_debug()
     forget_secrets()
+
+
+# Modules that measure real time against a window the test recorded (outages,
+# stalls, bounded waits). They run alone, after the parallel part (tests/run.sh), so
+# that another test's load never stretches what they measure.
+TIMING_MODULES = {
+    "tests/aws/test_failover.py",
+    "tests/check/test_dataplane.py",
+    "tests/check/test_query_faults.py",
+    "tests/cli/test_drill_view.py",
+    "tests/db/test_probe.py",
+    "tests/drill/test_freeze.py",
+    "tests/drill/test_promotion.py",
+    "tests/drill/test_run.py",
+    "tests/drill/test_trigger_command.py",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(str(config.rootpath))
+    for item in items:
+        if Path(str(item.path)).relative_to(root).as_posix() in TIMING_MODULES:
+            item.add_marker(pytest.mark.timing)

@@ -59,4 +59,12 @@ echo "== ruff"
 echo "== mypy"
 .venv/bin/mypy proxyctl
 echo "== pytest"
-.venv/bin/pytest "$@"
+if [ $# -gt 0 ]; then
+    .venv/bin/pytest "$@"
+    exit
+fi
+# The whole suite: in parallel on every core (PYTEST_WORKERS=N to choose), then the
+# tests that measure real time, alone (the `timing` marker, tests/conftest.py).
+.venv/bin/pytest -n "${PYTEST_WORKERS:-auto}" -m "not timing"
+echo "== pytest (timing, alone)"
+.venv/bin/pytest -m timing
