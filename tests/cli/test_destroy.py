@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from proxyctl import config
-from proxyctl.aws import teardown
+from proxyctl.aws import actions
 from proxyctl.errors import AwsRefusedError
 from tests.aws_world import make_proxy, seed_aurora
 from tests.conftest import Cli, boto_client
@@ -208,7 +208,7 @@ def test_a_wrong_name_typed_deletes_nothing(cli: Cli, aws: str, terminal: Any) -
     run = cli("destroy", "orders")
     assert prompt.questions == ["Type the proxy's name (orders) to delete all of the above:"]
     assert run.exit_code == 2
-    assert "error: NAME: you typed 'order', not 'orders': nothing was deleted.\n" in run.stderr
+    assert "error: NAME: what you typed is not 'orders': nothing was deleted.\n" in run.stderr
     assert proxy_exists(aws)
 
 
@@ -257,7 +257,7 @@ def test_a_failed_deletion_stops_and_a_second_run_finishes(
         raise AwsRefusedError("AWS refused to delete the IAM role: AccessDenied.")
 
     with monkeypatch.context() as patch:
-        patch.setitem(teardown.STEPS, "delete_role", refuse)
+        patch.setitem(actions.DELETIONS, "delete_role", refuse)
         run = cli("--output", "json", "--yes", "destroy", "orders")
     assert run.exit_code == 4
     assert run.stderr.splitlines()[-4:] == [
@@ -279,3 +279,15 @@ def test_a_failed_deletion_stops_and_a_second_run_finishes(
     assert again.exit_code == 0, again.stderr
     assert again.stdout.count("  done: ") == 2
     assert gone(boto_client(aws, "iam").get_role, RoleName="orders-rds-proxy")
+
+
+def test_json_mode_puts_the_plan_in_the_document_not_on_stderr(cli: Cli, aws: str) -> None:
+    seed_stack(aws)
+    run = cli("--output", "json", "destroy", "orders", "--yes")
+    assert run.exit_code == 0, run.stderr
+    assert "Destroy RDS Proxy stack orders" not in run.stderr
+    doc = json.loads(run.stdout)
+    assert [step["action"] for step in doc["plan"]["steps"]] == [
+        step["action"] for step in doc["deleted"]
+    ]
+    assert doc["plan"]["kept"] == ["database orders-db: never touched"]
