@@ -63,8 +63,7 @@ def test_destroy_removes_the_whole_stack_and_not_the_database(
     cli: Cli, aws: str, world: dict[str, Any]
 ) -> None:
     made = make_stack(aws)
-    proxy_group = made.outputs["proxy-group"]["GroupId"]
-    secret_arn = made.outputs["secret"]["ARN"]
+    proxy_group, secret_arn = made.proxy_group, made.secret_arn
     assert proxy_group in db_group_sources(aws, world["group"])
 
     run = cli("--yes", "destroy", "orders")
@@ -84,7 +83,7 @@ def test_destroy_removes_the_whole_stack_and_not_the_database(
 
 
 def test_force_delete_secret_deletes_it_at_once(cli: Cli, aws: str, world: dict[str, Any]) -> None:
-    secret_arn = make_stack(aws).outputs["secret"]["ARN"]
+    secret_arn = make_stack(aws).secret_arn
     run = cli("--yes", "destroy", "orders", "--force-delete-secret")
     assert run.exit_code == 0, run.stderr
     secrets = boto_client(aws, "secretsmanager")
@@ -249,9 +248,10 @@ def test_dry_run_json_is_the_plan(cli: Cli, aws: str) -> None:
 def test_a_failed_deletion_stops_and_a_second_run_finishes(
     cli: Cli, aws: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    made = seed_stack(aws)
-    group = made.outputs["proxy-group"]["GroupId"]
-    db_group = next(k for k in made.outputs if k.startswith("db-rule-"))[len("db-rule-") :]
+    group = seed_stack(aws).proxy_group
+    db_group = boto_client(aws, "rds").describe_db_clusters()["DBClusters"][0]["VpcSecurityGroups"][
+        0
+    ]["VpcSecurityGroupId"]
 
     def refuse(c: Any, params: dict[str, Any], ctx: Any) -> None:
         raise AwsRefusedError("AWS refused to delete the IAM role: AccessDenied.")
