@@ -247,9 +247,13 @@ STEPS: dict[str, Callable[[Clients, dict[str, Any], RunContext], tuple[dict[str,
 
 
 def delete_proxy(c: Clients, p: dict[str, Any], ctx: RunContext) -> None:
-    with aws_errors(f"delete the RDS proxy {p['DBProxyName']}"):
-        c.rds.delete_db_proxy(**p)
-    wait_proxy_gone(c, p, ctx)
+    """Delete the proxy and wait until it is gone. One that an earlier destroy asked to
+    delete (AlreadyDeleting) is only waited for: asking again would be refused."""
+    name = {"DBProxyName": p["DBProxyName"]}
+    if not p.get("AlreadyDeleting"):
+        with aws_errors(f"delete the RDS proxy {p['DBProxyName']}"):
+            c.rds.delete_db_proxy(**name)
+    wait_proxy_gone(c, name, ctx)
 
 
 def wait_proxy_gone(c: Clients, p: dict[str, Any], ctx: RunContext) -> None:
@@ -272,24 +276,55 @@ def _revoke(c: Clients, p: dict[str, Any], ctx: RunContext) -> None:
     c.ec2.revoke_security_group_ingress(**p)
 
 
-UNDO: dict[str, Callable[[Clients, dict[str, Any], RunContext], Any]] = {
-    "delete_secret": lambda c, p, ctx: c.secrets.delete_secret(**p),
-    "delete_role": lambda c, p, ctx: c.iam.delete_role(**p),
+# The steps of a destroy, which are also the undos of init's steps.
+DELETIONS: dict[str, Callable[[Clients, dict[str, Any], RunContext], Any]] = {
+    "deregister_targets": lambda c, p, ctx: c.rds.deregister_db_proxy_targets(**p),
+    "delete_proxy": delete_proxy,
+    "revoke_ingress": _revoke,
+    "delete_security_group": groups.delete_security_group,  # retried while it is in use
+    "detach_role_policy": lambda c, p, ctx: c.iam.detach_role_policy(**p),
     "delete_role_policy": lambda c, p, ctx: c.iam.delete_role_policy(**p),
+    "delete_role": lambda c, p, ctx: c.iam.delete_role(**p),
+    "delete_secret": lambda c, p, ctx: c.secrets.delete_secret(**p),
+}
+WHAT = {
+    "deregister_targets": "deregister the proxy's targets",
+    "revoke_ingress": "revoke a security group rule",
+    "detach_role_policy": "detach a managed policy",
+    "delete_role_policy": "delete an inline role policy",
+    "delete_role": "delete the IAM role",
+    "delete_secret": "delete the secret",
+}
+# What puts back a change init made to something it did not create.
+PUT_BACK: dict[str, Callable[[Clients, dict[str, Any], RunContext], Any]] = {
     "put_role_policy_back": lambda c, p, ctx: c.iam.put_role_policy(
         **{**p, "PolicyDocument": json.dumps(p["PolicyDocument"])}
     ),
-    "delete_security_group": groups.delete_security_group,  # retried as destroy does
-    "revoke_ingress": _revoke,
     "authorize_ingress_back": lambda c, p, ctx: c.ec2.authorize_security_group_ingress(**p),
     "widen_egress": _widen_egress,
-    "delete_proxy": delete_proxy,
     "modify_proxy_back": lambda c, p, ctx: c.rds.modify_db_proxy(**p),
     "modify_pool_back": lambda c, p, ctx: c.rds.modify_db_proxy_target_group(**p),
-    "deregister_targets": lambda c, p, ctx: c.rds.deregister_db_proxy_targets(**p),
 }
+
+
+def run(
+    c: Clients, action: str, params: dict[str, Any], ctx: RunContext
+) -> tuple[dict[str, Any], Undo | None]:
+    """Run one step of any plan: its outputs, and its undo (a deletion has none)."""
+    if action in STEPS:
+        return STEPS[action](c, params, ctx)
+    with aws_errors(f"{WHAT.get(action, action)} ({_resource(params)})"):
+        DELETIONS[action](c, params, ctx)
+    return {}, None
 
 
 def undo(c: Clients, action: str, params: dict[str, Any], ctx: RunContext) -> None:
     with aws_errors(f"undo ({action})"):
-        UNDO[action](c, params, ctx)
+        (PUT_BACK.get(action) or DELETIONS[action])(c, params, ctx)
+
+
+def _resource(params: dict[str, Any]) -> str:
+    for key in ("SecretId", "PolicyName", "RoleName", "GroupId", "DBProxyName"):
+        if key in params:
+            return str(params[key])
+    return "?"

@@ -6,12 +6,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from proxyctl.errors import UsageError
-
 if TYPE_CHECKING:
-    from proxyctl.aws.clients import Clients
-    from proxyctl.config import Settings
-    from proxyctl.provision.destroy import DestroyPlan, DestroyResult
+    from proxyctl.app import App
 
 
 def destroy(
@@ -55,58 +51,14 @@ def destroy(
       proxyctl destroy orders
       proxyctl --yes destroy orders --force-delete-secret
     """
-    from proxyctl import validate
-    from proxyctl.aws.clients import Clients
-    from proxyctl.aws.teardown import find_stack
-    from proxyctl.output import emit, note
-    from proxyctl.provision.destroy import plan_destroy
-
-    settings: Settings = ctx.obj.settings
-    validate.proxy_name(name, field="NAME")
-    c = Clients(settings)
-    plan = plan_destroy(find_stack(c, name), force_delete_secret)
-    if dry_run:
-        emit(plan, settings.json)
-        return
-    note(plan.text())
-    if not (yes or settings.yes):
-        confirm(settings, name)
-    emit(_run(c, plan, float(wait_timeout), quiet=settings.json), settings.json)
-
-
-def confirm(settings: "Settings", name: str) -> None:
-    """Ask for the proxy's name to be typed; anything else deletes nothing."""
-    if settings.no_input:
-        raise UsageError(
-            f"destroy {name} needs confirmation: pass --yes.",
-            hint="--yes confirms without asking "
-            f"(prompts are off: {settings.prompts_off_because}).",
-            field="--yes",
-        )
-    import questionary
-
-    answer = questionary.text(f"Type the proxy's name ({name}) to delete all of the above:")
-    typed = str(answer.unsafe_ask() or "").strip()
-    if typed != name:
-        raise UsageError(
-            f"NAME: you typed {typed!r}, not {name!r}: nothing was deleted.",
-            hint="Run it again and type the proxy's name exactly, or pass --yes.",
-            field="NAME",
-        )
-
-
-def _run(c: "Clients", plan: "DestroyPlan", timeout: float, quiet: bool) -> "DestroyResult":
-    from proxyctl.aws.teardown import RunContext, run_step
     from proxyctl.cli.progress import Progress
-    from proxyctl.provision.destroy import DestroyStep, execute
+    from proxyctl.provision import teardown
 
-    progress = Progress(quiet=quiet)
-
-    def started(number: int, total: int, step: DestroyStep) -> None:
-        progress.step(number, total, step.summary)
-
-    ctx = RunContext(timeout=timeout, report=progress.report)
+    app: App = ctx.obj
+    options = teardown.DestroyOptions(dry_run, force_delete_secret, float(wait_timeout), yes)
+    progress = Progress(quiet=app.json)
     try:
-        return execute(plan, lambda action, params: run_step(c, action, params, ctx), started)
+        result = teardown.run(app, name, options, progress)
     finally:
         progress.close()
+    app.emit(result)

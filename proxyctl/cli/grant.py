@@ -9,8 +9,8 @@ import typer
 from proxyctl.errors import NotFoundError, UsageError
 
 if TYPE_CHECKING:
+    from proxyctl.app import App
     from proxyctl.aws.clients import Clients
-    from proxyctl.config import Settings
     from proxyctl.provision.grant import Grant, ProxyArn
 
 
@@ -48,20 +48,17 @@ def grant(
         --db-user app --print
     """
     from proxyctl import validate
-    from proxyctl.aws.clients import Clients
-    from proxyctl.cli.prompts import ask_text
-    from proxyctl.output import emit
     from proxyctl.provision.grant import ProxyArn, build_grant, is_arn, role_name
 
-    settings: Settings = ctx.obj.settings
+    app: App = ctx.obj
     if db_user is None:
-        db_user = ask_text(settings, "--db-user", "Database user:", validate.iam_db_user)
+        db_user = app.ask.text("--db-user", "Database user:", "", validate.iam_db_user)
     validate.iam_db_user(db_user, field="--db-user")
     if role is None and not print_policy:
-        role = ask_text(settings, "--role", "IAM role of the application:", role_name)
+        role = app.ask.text("--role", "IAM role of the application:", "", role_name)
     role_arn = role if role is not None and is_arn(role) else None
     role = role_name(role) if role is not None else None
-    c = Clients(settings)
+    c = app.clients
     if is_arn(name):
         arn = ProxyArn.parse(name)
         label = arn.resource_id
@@ -70,7 +67,7 @@ def grant(
     made = build_grant(label, arn, db_user, role)
     if not print_policy and role is not None:
         made.change = _put(c, role, made, role_arn)
-    emit(made, settings.json)
+    app.emit(made)
 
 
 def _proxy_arn(c: "Clients", name: str) -> "ProxyArn":

@@ -6,8 +6,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from proxyctl.cli.renamed import renamed
+
 if TYPE_CHECKING:
-    from proxyctl.config import Settings
+    from proxyctl.app import App
 
 NAME = "Proxy"
 SECRET = "Secret"
@@ -24,14 +26,24 @@ def init(
             metavar="NAME", help="Proxy name (default: DATABASE-proxy).", rich_help_panel=NAME
         ),
     ] = None,
-    database: Annotated[
+    db_cluster: Annotated[
         str | None,
         typer.Option(
             metavar="ID",
-            help="Aurora cluster or RDS instance id (default: the only one).",
+            help="The Aurora PostgreSQL cluster to front (default: the only database, or ask).",
             rich_help_panel=NAME,
         ),
     ] = None,
+    db_instance: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ID",
+            help="The RDS PostgreSQL instance to front, instead of a cluster "
+            "(default: the only database, or ask).",
+            rich_help_panel=NAME,
+        ),
+    ] = None,
+    _database: Annotated[str | None, renamed("--database", "--db-cluster or --db-instance")] = None,
     secret: Annotated[
         str | None,
         typer.Option(
@@ -273,18 +285,21 @@ def init(
     \b
     Examples:
       proxyctl init
-      proxyctl init --database orders --allow-sg sg-0123456789abcdef0 --yes
-      proxyctl init --database orders --dry-run --save-spec orders.toml
+      proxyctl init --db-cluster orders --allow-sg sg-0123456789abcdef0 --yes
+      proxyctl init --db-instance reports --dry-run --save-spec reports.toml
       proxyctl init --spec orders.toml --yes --export-terraform tf/
     """
-    from proxyctl.cli.init_flags import secret_mode
-    from proxyctl.cli.init_run import InitOptions, run_init
+    from proxyctl.cli.init_flags import precheck, secret_mode
+    from proxyctl.cli.progress import Progress
+    from proxyctl.errors import UsageError
+    from proxyctl.provision import init as provision_init
 
-    settings: Settings = ctx.obj.settings
-    settings.yes = settings.yes or yes
+    app: App = ctx.obj
+    app.settings.yes = app.settings.yes or yes
     flags = {
         "name": name,
-        "database": database,
+        "db_cluster": db_cluster,
+        "db_instance": db_instance,
         "secret": secret,
         "secret_arn": secret_arn,
         "db_user": db_user,
@@ -306,7 +321,11 @@ def init(
         "tags": tag or None,
     }
     flags["secret"] = secret_mode(flags, show_password)
-    options = InitOptions(
+    if password_stdin and generate_password:
+        raise UsageError(
+            "--password-stdin and --generate-password: give one.", field="--password-stdin"
+        )
+    options = provision_init.InitOptions(
         spec_file=spec,
         save_spec=save_spec,
         dry_run=dry_run,
@@ -316,6 +335,10 @@ def init(
         wait_timeout=wait_timeout,
         wait=not no_wait,
         show_password=show_password,
-        both_password_flags=password_stdin and generate_password,
     )
-    run_init(settings, flags, options)
+    progress = Progress(quiet=app.json)
+    try:
+        result = provision_init.run(app, precheck(flags), options, progress)
+    finally:
+        progress.close()
+    app.emit(result)

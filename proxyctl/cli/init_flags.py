@@ -7,12 +7,33 @@ from __future__ import annotations
 
 from typing import Any
 
+from proxyctl import validate
 from proxyctl.errors import UsageError
-from proxyctl.provision.spec import SECRET_MODES
+from proxyctl.provision.init import SHOW_PASSWORD
+from proxyctl.provision.spec import SECRET_MODES, Spec, parse_tags
 
-SHOW_PASSWORD = (
-    "--show-password applies only with --generate-password (it prints a generated password)."
-)
+# Flags that choose the database, not settings of the proxy.
+SELECTORS = ("db_cluster", "db_instance")
+
+
+def precheck(flags: dict[str, Any]) -> dict[str, Any]:
+    """Range and format checks on the flags alone, before any AWS call."""
+    flags = dict(flags)
+    if flags.get("db_cluster") is not None and flags.get("db_instance") is not None:
+        raise UsageError(
+            "--db-cluster and --db-instance: give one (the database the proxy fronts).",
+            field="--db-cluster",
+        )
+    if flags.get("tags") is not None:
+        flags["tags"] = parse_tags(flags["tags"])
+    skip = ("secret", "secret_arn", *SELECTORS)
+    probe = {k: v for k, v in flags.items() if v is not None and k not in skip}
+    probe.setdefault("name", "placeholder")
+    probe["database"] = "placeholder"
+    Spec(**probe).check()
+    if flags.get("db_user") is not None:  # checked by Spec only with --secret new
+        validate.iam_db_user(flags["db_user"], field="--db-user")
+    return flags
 
 
 def _secret_flags(flags: dict[str, Any]) -> list[tuple[str, str]]:
@@ -57,9 +78,3 @@ def secret_mode(flags: dict[str, Any], show_password: bool) -> str | None:
     ):
         raise UsageError(SHOW_PASSWORD, field="--show-password")
     return chosen
-
-
-def check_show_password(show_password: bool, secret: str, password_source: str) -> None:
-    """After the questions: --show-password needs a generated password to show."""
-    if show_password and not (secret == "new" and password_source == "generate"):
-        raise UsageError(SHOW_PASSWORD, field="--show-password")

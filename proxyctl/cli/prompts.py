@@ -76,6 +76,12 @@ class Prompter:
                 return str(first)
             questionary.print("The two passwords differ: type it again.")
 
+    def typed(self, flag: str, question: str, expected: str) -> bool:
+        """A confirmation that needs EXPECTED typed out (a name), not a reflex yes."""
+        import questionary
+
+        return str(questionary.text(question).unsafe_ask() or "").strip() == expected
+
 
 def _not_empty(value: str) -> None:
     if not value:
@@ -111,6 +117,9 @@ class Defaults:
         return default
 
     def password(self, flag: str, question: str) -> str:
+        raise self._missing(flag, question)
+
+    def typed(self, flag: str, question: str, expected: str) -> bool:
         raise self._missing(flag, question)
 
 

@@ -8,13 +8,13 @@ A database, and a role, group or secret that init did not create, are never touc
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from proxyctl.errors import ExitCode, NotFoundError, ProxyctlError, UsageError
+from proxyctl.errors import NotFoundError, UsageError
 from proxyctl.provision import policies
 from proxyctl.provision.spec import Spec
+from proxyctl.provision.steps import Deletion
 
 TARGET_GROUP = "default"
 SECRET_RECOVERY_DAYS = 30  # Secrets Manager's default recovery window
@@ -84,23 +84,20 @@ class StackFound:
 
 
 @dataclass
-class DestroyStep:
-    action: str
-    resource: str  # the id or ARN deleted
-    summary: str
-    params: dict[str, Any] = field(default_factory=dict, metadata={"json": False})
-
-
-@dataclass
 class DestroyPlan:
+    """A plan whose steps have no undo: apply runs it as it runs init's."""
+
     KIND: ClassVar[str] = "destroy-plan"
     proxy: str
     region: str
-    steps: list[DestroyStep]
+    steps: list[Deletion]
     kept: list[str]  # found, and left alone: why
 
     def add(self, action: str, resource: str, summary: str, **params: Any) -> None:
-        self.steps.append(DestroyStep(action, resource, summary, params))
+        number = len(self.steps) + 1  # ids key the run's outputs: one per step
+        self.steps.append(
+            Deletion(f"{number}:{resource}", action, summary, None, params, [], resource)
+        )
 
     def text(self) -> str:
         lines = [f"Destroy RDS Proxy stack {self.proxy} in {self.region}, newest first:"]
@@ -114,8 +111,10 @@ class DestroyResult:
     KIND: ClassVar[str] = "destroy"
     proxy: str
     region: str
-    deleted: list[DestroyStep]
+    deleted: list[Deletion]
     kept: list[str]
+    # The plan it ran: in JSON the one document on stdout holds it (text shows it on stderr).
+    plan: DestroyPlan | None = field(default=None, repr=False)
 
     def text(self) -> str:
         lines = [f"Destroyed RDS Proxy stack {self.proxy} in {self.region}:"]
@@ -263,53 +262,3 @@ def _plan_secrets(found: StackFound, plan: DestroyPlan, force: bool) -> None:
             params["RecoveryWindowInDays"] = SECRET_RECOVERY_DAYS
             when = f"recoverable for {SECRET_RECOVERY_DAYS} days"
         plan.add("delete_secret", secret.arn, f"delete secret {secret.name} ({when})", **params)
-
-
-class DestroyFailed(ProxyctlError):
-    """A deletion failed or was interrupted: what was deleted, and what is left."""
-
-    kind = "destroy_failed"
-
-    def __init__(
-        self, plan: DestroyPlan, number: int, cause: BaseException, deleted: list[DestroyStep]
-    ) -> None:
-        step = plan.steps[number - 1]
-        interrupted = isinstance(cause, KeyboardInterrupt)
-        what = "was interrupted" if interrupted else "failed"
-        reason = "" if interrupted else f": {getattr(cause, 'message', None) or cause}"
-        self.deleted = deleted
-        self.left = plan.steps[number - 1 :]
-        lines = [f"step {number} of {len(plan.steps)} ({step.summary}) {what}{reason}"]
-        lines.append("deleted: " + ("; ".join(s.summary for s in deleted) or "nothing") + ".")
-        lines.append("left: " + "; ".join(s.summary for s in self.left) + ".")
-        hint = getattr(cause, "hint", None)
-        again = (
-            f"Fix the cause, then run `proxyctl destroy {plan.proxy}` again: it finds what is left."
-        )
-        super().__init__("\n".join(lines), hint=f"{hint} {again}" if hint else again)
-        if interrupted:
-            self.exit_code = ExitCode.INTERRUPTED
-        elif isinstance(cause, ProxyctlError):
-            self.exit_code = cause.exit_code
-
-    def to_dict(self) -> dict[str, object]:
-        from proxyctl.output import jsonable
-
-        return {**super().to_dict(), "deleted": jsonable(self.deleted), "left": jsonable(self.left)}
-
-
-def execute(
-    plan: DestroyPlan,
-    run_step: Callable[[str, dict[str, Any]], None],
-    started: Callable[[int, int, DestroyStep], None] = lambda number, total, step: None,
-) -> DestroyResult:
-    """Run the steps in order; stop at the first failure and say what is left."""
-    deleted: list[DestroyStep] = []
-    for number, step in enumerate(plan.steps, 1):
-        started(number, len(plan.steps), step)
-        try:
-            run_step(step.action, step.params)
-        except (Exception, KeyboardInterrupt) as exc:
-            raise DestroyFailed(plan, number, exc, deleted) from exc
-        deleted.append(step)
-    return DestroyResult(plan.proxy, plan.region, deleted, plan.kept)

@@ -15,6 +15,7 @@ from proxyctl.errors import UsageError
 from proxyctl.provision.model import AUTH_KEYS, Discovery, ProxyInfo
 from proxyctl.provision.spec import CLIENT_AUTH, Spec
 from proxyctl.provision.steps import Ref
+from proxyctl.provision.wizard import DATABASE_FLAGS
 
 ENGINE_FAMILY = "POSTGRESQL"
 _AUTH_NAMES = {value: key for key, value in CLIENT_AUTH.items()}
@@ -59,9 +60,9 @@ def fixed_differences(spec: Spec, found: Discovery, proxy: ProxyInfo) -> list[Di
     """What only destroy-then-init can change."""
     out: list[Difference] = []
     if proxy.engine_family and proxy.engine_family != ENGINE_FAMILY:
-        out.append(Difference("engine family", proxy.engine_family, ENGINE_FAMILY, "--database"))
+        out.append(Difference("engine family", proxy.engine_family, ENGINE_FAMILY, DATABASE_FLAGS))
     if proxy.vpc_id and proxy.vpc_id != found.database.vpc_id:
-        out.append(Difference("VPC", proxy.vpc_id, found.database.vpc_id, "--database"))
+        out.append(Difference("VPC", proxy.vpc_id, found.database.vpc_id, DATABASE_FLAGS))
     wanted = sorted(s.id for s in found.subnets)
     # AWS leaves out subnets in AZs RDS Proxy does not support: fewer is not a difference.
     if set(proxy.subnets) - set(wanted):

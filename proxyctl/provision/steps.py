@@ -1,4 +1,8 @@
-"""The pieces of a plan: steps, the values they pass on, and the plan itself (pure)."""
+"""The pieces of a plan: steps, the values they pass on, and the plan itself (pure).
+
+One kind of step for every plan: init's steps each say how they are undone, a
+destroy's steps (deletions) have no undo. `apply` runs either.
+"""
 
 from __future__ import annotations
 
@@ -21,9 +25,21 @@ class Step:
     id: str
     action: str
     summary: str
-    undo: str
+    undo: str | None = None  # how a failed run undoes it, as the user reads it; None: never
     params: dict[str, Any] = field(default_factory=dict)
     details: list[str] = field(default_factory=list)  # "setting: current -> wanted"
+
+
+@dataclass
+class Deletion(Step):
+    """A destroy's step: never undone. A runbook reads what it deletes (action, resource,
+    summary), not the AWS parameters, so those stay out of its JSON."""
+
+    id: str = field(metadata={"json": False})
+    undo: str | None = field(default=None, metadata={"json": False})
+    params: dict[str, Any] = field(default_factory=dict, metadata={"json": False})
+    details: list[str] = field(default_factory=list, metadata={"json": False})
+    resource: str = ""  # the id or ARN deleted
 
 
 @dataclass

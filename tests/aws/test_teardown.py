@@ -13,8 +13,8 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from proxyctl.aws.actions import RunContext, run
 from proxyctl.aws.clients import Clients
-from proxyctl.aws.teardown import RunContext, run_step
 from proxyctl.config import Settings
 from proxyctl.errors import AwsRefusedError
 from tests.conftest import REGION
@@ -65,7 +65,7 @@ def test_a_group_still_in_use_is_retried_until_it_goes(stubbed: tuple[Clients, S
     busy(stub)
     stub.add_response("delete_security_group", {}, {"GroupId": GROUP})
     clock, reports = FakeClock(), []
-    run_step(c, "delete_security_group", {"GroupId": GROUP}, context(clock, 900, reports))
+    run(c, "delete_security_group", {"GroupId": GROUP}, context(clock, 900, reports))
     assert clock.slept == [5.0, 10.0]
     assert reports == [
         f"{GROUP} is still in use (DependencyViolation); retrying in 5 s",
@@ -81,7 +81,7 @@ def test_a_group_in_use_past_the_timeout_fails_naming_it(
     busy(stub)
     clock: FakeClock = FakeClock()
     with pytest.raises(AwsRefusedError) as caught:
-        run_step(c, "delete_security_group", {"GroupId": GROUP}, context(clock, 12, []))
+        run(c, "delete_security_group", {"GroupId": GROUP}, context(clock, 12, []))
     assert caught.value.message.startswith(
         f"AWS refused to delete the security group {GROUP}: DependencyViolation"
     )

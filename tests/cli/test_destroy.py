@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from proxyctl import config
-from proxyctl.aws import teardown
+from proxyctl.aws import actions
 from proxyctl.errors import AwsRefusedError
 from tests.aws_world import make_proxy, seed_aurora
 from tests.conftest import Cli, boto_client
@@ -63,8 +63,7 @@ def test_destroy_removes_the_whole_stack_and_not_the_database(
     cli: Cli, aws: str, world: dict[str, Any]
 ) -> None:
     made = make_stack(aws)
-    proxy_group = made.outputs["proxy-group"]["GroupId"]
-    secret_arn = made.outputs["secret"]["ARN"]
+    proxy_group, secret_arn = made.proxy_group, made.secret_arn
     assert proxy_group in db_group_sources(aws, world["group"])
 
     run = cli("--yes", "destroy", "orders")
@@ -84,7 +83,7 @@ def test_destroy_removes_the_whole_stack_and_not_the_database(
 
 
 def test_force_delete_secret_deletes_it_at_once(cli: Cli, aws: str, world: dict[str, Any]) -> None:
-    secret_arn = make_stack(aws).outputs["secret"]["ARN"]
+    secret_arn = make_stack(aws).secret_arn
     run = cli("--yes", "destroy", "orders", "--force-delete-secret")
     assert run.exit_code == 0, run.stderr
     secrets = boto_client(aws, "secretsmanager")
@@ -208,7 +207,7 @@ def test_a_wrong_name_typed_deletes_nothing(cli: Cli, aws: str, terminal: Any) -
     run = cli("destroy", "orders")
     assert prompt.questions == ["Type the proxy's name (orders) to delete all of the above:"]
     assert run.exit_code == 2
-    assert "error: NAME: you typed 'order', not 'orders': nothing was deleted.\n" in run.stderr
+    assert "error: NAME: what you typed is not 'orders': nothing was deleted.\n" in run.stderr
     assert proxy_exists(aws)
 
 
@@ -249,15 +248,16 @@ def test_dry_run_json_is_the_plan(cli: Cli, aws: str) -> None:
 def test_a_failed_deletion_stops_and_a_second_run_finishes(
     cli: Cli, aws: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    made = seed_stack(aws)
-    group = made.outputs["proxy-group"]["GroupId"]
-    db_group = next(k for k in made.outputs if k.startswith("db-rule-"))[len("db-rule-") :]
+    group = seed_stack(aws).proxy_group
+    db_group = boto_client(aws, "rds").describe_db_clusters()["DBClusters"][0]["VpcSecurityGroups"][
+        0
+    ]["VpcSecurityGroupId"]
 
     def refuse(c: Any, params: dict[str, Any], ctx: Any) -> None:
         raise AwsRefusedError("AWS refused to delete the IAM role: AccessDenied.")
 
     with monkeypatch.context() as patch:
-        patch.setitem(teardown.STEPS, "delete_role", refuse)
+        patch.setitem(actions.DELETIONS, "delete_role", refuse)
         run = cli("--output", "json", "--yes", "destroy", "orders")
     assert run.exit_code == 4
     assert run.stderr.splitlines()[-4:] == [
@@ -279,3 +279,15 @@ def test_a_failed_deletion_stops_and_a_second_run_finishes(
     assert again.exit_code == 0, again.stderr
     assert again.stdout.count("  done: ") == 2
     assert gone(boto_client(aws, "iam").get_role, RoleName="orders-rds-proxy")
+
+
+def test_json_mode_puts_the_plan_in_the_document_not_on_stderr(cli: Cli, aws: str) -> None:
+    seed_stack(aws)
+    run = cli("--output", "json", "destroy", "orders", "--yes")
+    assert run.exit_code == 0, run.stderr
+    assert "Destroy RDS Proxy stack orders" not in run.stderr
+    doc = json.loads(run.stdout)
+    assert [step["action"] for step in doc["plan"]["steps"]] == [
+        step["action"] for step in doc["deleted"]
+    ]
+    assert doc["plan"]["kept"] == ["database orders-db: never touched"]

@@ -137,8 +137,8 @@ def test_unknown_role_is_not_found_and_changes_nothing(
             ["arn:aws:rds:eu-west-1:1:db-proxy:x", "--db-user", "app", "--print"],
             "is not an RDS Proxy ARN.",
         ),
-        (["orders", "--role", "orders-api"], "--db-user is required."),
-        (["orders", "--db-user", "app"], "--role is required."),
+        (["orders", "--role", "orders-api"], "--db-user is required: Database user."),
+        (["orders", "--db-user", "app"], "--role is required: IAM role of the application."),
     ],
 )
 def test_bad_input_is_a_usage_error(cli: Cli, args: list[str], says: str) -> None:
@@ -172,3 +172,18 @@ def test_a_role_arn_that_is_not_the_role_found_is_refused(
         f"this account is arn:aws:iam::{ACCOUNT}:role/orders-api.\n"
     )
     assert boto_client(aws, "iam").list_role_policies(RoleName="orders-api")["PolicyNames"] == []
+
+
+def test_what_is_not_given_is_asked(
+    cli: Cli, aws: str, world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from proxyctl.cli import prompts
+    from tests.answers import ScriptedAsker
+
+    asker = ScriptedAsker({"--db-user": "app", "--role": "orders-api"})
+    monkeypatch.setattr(prompts, "make_asker", lambda settings: asker)
+    run = cli("grant", "orders")
+    assert run.exit_code == 0, run.stderr
+    assert asker.asked == ["--db-user", "--role"]
+    names = boto_client(aws, "iam").list_role_policies(RoleName="orders-api")["PolicyNames"]
+    assert names == ["proxyctl-connect-orders-app"]

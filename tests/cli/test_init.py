@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from proxyctl.aws import actions
-from proxyctl.cli.wizard import NETWORK_FLAGS, POOL_FLAGS
 from proxyctl.errors import AwsRefusedError, ConnectionProblem
 from proxyctl.provision.policies import secrets_policy, trust_policy
 from tests.aws_world import seed_aurora
@@ -343,7 +342,10 @@ BAD = [
     (["--tag", "proxyctl:stack=x"], 2, "--tag"),
     (["--iam-auth", "sometimes"], 2, "--iam-auth"),
     (["--no-require-tls"], 2, "--no-require-tls"),
-    (["--database", "nosuch"], 3, "--database"),
+    (["--db-cluster", "nosuch"], 3, "--db-cluster"),
+    (["--db-instance", "orders-db"], 3, "--db-instance"),  # a cluster, not an instance
+    (["--db-cluster", "orders-db", "--db-instance", "orders-db-1"], 2, "--db-cluster"),
+    (["--database", "orders-db"], 2, "--database is now --db-cluster or --db-instance."),
     (["--secret", "existing", "--secret-arn", NO_SECRET], 3, "--secret-arn"),
 ]  # fmt: skip
 
@@ -422,107 +424,4 @@ def test_several_databases_need_one_named_without_prompts(cli: Cli, world: dict[
     seed_aurora(world["endpoint"], name="billing-db")
     run = cli("init", "--yes")
     assert run.exit_code == 2
-    assert "--database is required" in run.stderr
-
-
-# --- the wizard ------------------------------------------------------------------------
-
-
-class ScriptedAsker:
-    """Answers questions by flag, as a user at the terminal would; records what was asked."""
-
-    def __init__(self, answers: dict[str, Any]) -> None:
-        self.answers = answers
-        self.asked: list[str] = []
-
-    def _answer(self, flag: str, default: Any) -> Any:
-        self.asked.append(flag)
-        return self.answers.get(flag, default)
-
-    def select(self, flag: str, question: str, choices: list[tuple[str, str]], default: str) -> str:
-        answer = self._answer(flag, default)
-        assert answer in [value for value, _ in choices], (flag, answer, choices)
-        return str(answer)
-
-    def text(self, flag: str, question: str, default: str, check: Any) -> str:
-        answer = str(self._answer(flag, default))
-        check(answer)  # the same inline validation the prompt runs
-        return answer
-
-    def confirm(self, flag: str, question: str, default: bool) -> bool:
-        return bool(self._answer(flag, default))
-
-    def password(self, flag: str, question: str) -> str:
-        return str(self._answer(flag, ""))
-
-
-@pytest.fixture
-def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make proxyctl believe a person is at the terminal (prompts on)."""
-    import proxyctl.config
-
-    monkeypatch.setattr(proxyctl.config, "stdin_is_interactive", lambda env: (True, "default"))
-
-
-def test_enter_at_every_question_then_yes(
-    cli: Cli, world: dict[str, Any], monkeypatch: pytest.MonkeyPatch, terminal: None
-) -> None:
-    import proxyctl.cli.init_run as init_run
-
-    asker = ScriptedAsker({"--yes": True})
-    monkeypatch.setattr(init_run, "make_asker", lambda settings: asker)
-    run = cli("init")
-    assert run.exit_code == 0, run.stderr
-    assert asker.asked == [
-        "--database", "--name", "--secret", "--iam-auth", NETWORK_FLAGS, POOL_FLAGS, "--yes",
-    ]  # fmt: skip
-    assert "health:   proxy available; orders-db AVAILABLE" in run.stdout
-
-
-def test_wizard_answers_shape_the_stack(
-    cli: Cli, world: dict[str, Any], monkeypatch: pytest.MonkeyPatch, terminal: None
-) -> None:
-    import proxyctl.cli.init_run as init_run
-
-    asker = ScriptedAsker(
-        {
-            "--name": "wizard-proxy",
-            "--secret": "new",
-            "--db-user": "reporting",
-            "--password-stdin/--generate-password": "prompt",
-            "--iam-auth": "DISABLED",
-            NETWORK_FLAGS: "cidr",  # networks I list
-            "--allow-cidr": "10.1.0.0/16, 10.2.0.0/16",
-            POOL_FLAGS: True,  # yes, change the pool settings
-            "--connection-borrow-timeout": "15",
-            "--yes": True,
-        }
-    )
-    asker.answers["--password-stdin/--generate-password"] = "prompt"
-    monkeypatch.setattr(init_run, "make_asker", lambda settings: asker)
-    monkeypatch.setattr(asker, "password", lambda flag, question: "typed-Pa55word")
-    run = cli("--output", "json", "init")
-    assert run.exit_code == 0, run.stderr
-    endpoint = world["endpoint"]
-    proxy = boto_client(endpoint, "rds").describe_db_proxies(DBProxyName="wizard-proxy")[
-        "DBProxies"
-    ][0]
-    assert proxy["Auth"][0]["IAMAuth"] == "DISABLED"
-    pool = boto_client(endpoint, "rds").describe_db_proxy_target_groups(DBProxyName="wizard-proxy")
-    assert pool["TargetGroups"][0]["ConnectionPoolConfig"]["ConnectionBorrowTimeout"] == 15
-    value = boto_client(endpoint, "secretsmanager").get_secret_value(
-        SecretId="proxyctl/wizard-proxy/reporting"
-    )
-    assert json.loads(value["SecretString"])["password"] == "typed-Pa55word"
-    assert "typed-Pa55word" not in run.stdout + run.stderr
-
-
-def test_saying_no_to_the_plan_changes_nothing(
-    cli: Cli, world: dict[str, Any], monkeypatch: pytest.MonkeyPatch, terminal: None
-) -> None:
-    import proxyctl.cli.init_run as init_run
-
-    monkeypatch.setattr(init_run, "make_asker", lambda settings: ScriptedAsker({"--yes": False}))
-    run = cli("init")
-    assert run.exit_code == 2 and "the plan was not confirmed" in run.stderr
-    assert stack_leftovers(world["endpoint"], "orders-db-proxy") == []
+    assert "--db-cluster/--db-instance is required" in run.stderr

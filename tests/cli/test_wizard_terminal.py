@@ -80,7 +80,7 @@ def test_several_databases_arrow_down_picks_the_second(world: dict[str, Any]) ->
 
 
 def test_existing_secret_typed_arn(world: dict[str, Any]) -> None:
-    with Terminal([*DRY_RUN, "--database", "billing-db"]) as term:
+    with Terminal([*DRY_RUN, "--db-cluster", "billing-db"]) as term:
         term.answer(NAME_Q, ENTER)
         term.answer(SECRET_Q, DOWN + ENTER)  # managed -> existing
         term.answer("Secret ARN:", "not-an-arn" + ENTER)
@@ -94,7 +94,7 @@ def test_existing_secret_typed_arn(world: dict[str, Any]) -> None:
 
 
 def test_new_secret_and_db_user_flags_ask_for_the_password_source(world: dict[str, Any]) -> None:
-    args = [*DRY_RUN, "--database", "billing-db", "--secret", "new", "--db-user", "app"]
+    args = [*DRY_RUN, "--db-cluster", "billing-db", "--secret", "new", "--db-user", "app"]
     with Terminal(args) as term:
         term.answer(NAME_Q, ENTER)
         term.answer("Its password:", DOWN + ENTER)  # generate one
@@ -107,7 +107,7 @@ def test_new_secret_and_db_user_flags_ask_for_the_password_source(world: dict[st
 
 def test_new_secret_with_a_typed_password_is_applied(world: dict[str, Any]) -> None:
     password = "typed-Pa55word-9"
-    args = ["init", "--database", "billing-db", "--no-wait"]
+    args = ["init", "--db-cluster", "billing-db", "--no-wait"]
     with Terminal(args) as term:
         term.answer(NAME_Q, ENTER)
         term.answer(SECRET_Q, DOWN + DOWN + ENTER)  # managed -> existing -> new
@@ -168,7 +168,7 @@ def test_each_network_choice(
     typed: str | None,
     says: str,
 ) -> None:
-    with Terminal([*DRY_RUN, "--database", "billing-db"]) as term:
+    with Terminal([*DRY_RUN, "--db-cluster", "billing-db"]) as term:
         enter_through(term, NAME_Q, SECRET_Q, IAM_Q)
         term.answer(NETWORK_Q, keys + ENTER)
         if question is not None and typed is not None:
@@ -185,7 +185,7 @@ def test_each_network_choice(
 
 
 def test_pool_answers_out_of_range_are_refused_inline(world: dict[str, Any]) -> None:
-    with Terminal([*DRY_RUN, "--database", "billing-db"]) as term:
+    with Terminal([*DRY_RUN, "--db-cluster", "billing-db"]) as term:
         enter_through(term, NAME_Q, SECRET_Q, IAM_Q, NETWORK_Q)
         term.answer(POOL_Q, "y")
         term.type_over("max-connections-percent (1-100):", "101")

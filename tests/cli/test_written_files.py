@@ -19,7 +19,7 @@ TF_FILES = ["main.tf", "outputs.tf", "variables.tf", "versions.tf"]
 
 
 def init(cli: Cli, *extra: str) -> Any:
-    return cli(*NO_AWS, "init", "--database", "orders-db", "--dry-run", *extra)
+    return cli(*NO_AWS, "init", "--db-cluster", "orders-db", "--dry-run", *extra)
 
 
 def test_an_existing_spec_file_is_kept_without_force(cli: Cli, tmp_path: Path) -> None:

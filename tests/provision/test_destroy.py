@@ -1,4 +1,5 @@
-"""plan_destroy and execute: what is deleted, in which order, and what is never touched."""
+"""plan_destroy, and apply running it: what is deleted, in which order, and what is never
+touched."""
 
 from __future__ import annotations
 
@@ -8,15 +9,14 @@ import pytest
 
 from proxyctl.errors import AwsRefusedError, ExitCode, NotFoundError, UsageError
 from proxyctl.output import document, jsonable
+from proxyctl.provision.apply import ApplyFailed, apply
 from proxyctl.provision.destroy import (
-    DestroyFailed,
     FoundGroup,
     FoundProxy,
     FoundRole,
     FoundRule,
     FoundSecret,
     StackFound,
-    execute,
     plan_destroy,
     rule_note,
 )
@@ -177,17 +177,18 @@ def test_a_scheduled_secret_is_deleted_only_with_force() -> None:
     assert "delete_secret" in actions(plan_destroy(full_stack(secrets=[scheduled]), True))
 
 
-def test_execute_stops_at_the_first_failure_and_says_what_is_left() -> None:
+def test_apply_stops_at_the_first_failure_and_says_what_is_left() -> None:
     plan = plan_destroy(full_stack())
     ran: list[str] = []
 
-    def run(action: str, params: dict[str, Any]) -> None:
+    def run(action: str, params: dict[str, Any]) -> tuple[dict[str, Any], None]:
         if action == "delete_role":
             raise AwsRefusedError("AWS refused to delete the IAM role: AccessDenied.")
         ran.append(action)
+        return {}, None
 
-    with pytest.raises(DestroyFailed) as caught:
-        execute(plan, run)
+    with pytest.raises(ApplyFailed) as caught:
+        apply(plan, run)
     error = caught.value
     assert ran == actions(plan)[:5]
     assert error.exit_code == ExitCode.AWS_REFUSED
@@ -196,17 +197,20 @@ def test_execute_stops_at_the_first_failure_and_says_what_is_left() -> None:
         "AWS refused to delete the IAM role: AccessDenied."
     )
     assert [s.action for s in error.left] == ["delete_role", "delete_secret"]
+    assert error.message.splitlines()[1].startswith("deleted: deregister orders-db from")
     body = error.to_dict()
+    assert body["type"] == "destroy_failed"
+    assert [s["action"] for s in body["deleted"]] == actions(plan)[:5]  # type: ignore[union-attr,index]
     assert [s["action"] for s in body["left"]] == ["delete_role", "delete_secret"]  # type: ignore[union-attr,index]
     assert "params" not in document("error", {"error": body})
 
 
-def test_execute_reports_an_interrupt_as_130() -> None:
-    def run(action: str, params: dict[str, Any]) -> None:
+def test_apply_reports_an_interrupted_deletion_as_130() -> None:
+    def run(action: str, params: dict[str, Any]) -> tuple[dict[str, Any], None]:
         raise KeyboardInterrupt
 
-    with pytest.raises(DestroyFailed) as caught:
-        execute(plan_destroy(full_stack()), run)
+    with pytest.raises(ApplyFailed) as caught:
+        apply(plan_destroy(full_stack()), run)
     assert caught.value.exit_code == ExitCode.INTERRUPTED
     assert "was interrupted" in caught.value.message
 

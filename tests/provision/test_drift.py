@@ -70,8 +70,16 @@ def test_fewer_subnets_than_asked_is_what_aws_does_not_a_difference() -> None:
 @pytest.mark.parametrize(
     ("changes", "line", "field"),
     [
-        ({"vpc_id": "vpc-0999"}, "VPC: vpc-0999 -> vpc-0a1b2c3d4e5f60718", "--database"),
-        ({"engine_family": "MYSQL"}, "engine family: MYSQL -> POSTGRESQL", "--database"),
+        (
+            {"vpc_id": "vpc-0999"},
+            "VPC: vpc-0999 -> vpc-0a1b2c3d4e5f60718",
+            "--db-cluster/--db-instance",
+        ),
+        (
+            {"engine_family": "MYSQL"},
+            "engine family: MYSQL -> POSTGRESQL",
+            "--db-cluster/--db-instance",
+        ),
         (
             {"subnets": ["subnet-0aa1aa1aa1aa1aa11", "subnet-0ff"]},
             "subnets: subnet-0aa1aa1aa1aa1aa11, subnet-0ff -> "

@@ -12,15 +12,20 @@ from typing import Any
 
 from proxyctl import validate
 from proxyctl.app import Asker, Check
-from proxyctl.cli.prompts import make_asker
 from proxyctl.errors import NotFoundError, UsageError
 from proxyctl.provision.model import Database
 from proxyctl.provision.spec import BORROW_TIMEOUT_RANGE, Spec
 
-__all__ = ["Asker", "Given", "choose_database", "fill_spec", "make_asker"]
+__all__ = ["Asker", "Given", "choose_database", "fill_spec"]
 
 POOL_FLAGS = "--max-connections-percent/--max-idle-connections-percent/--connection-borrow-timeout"
 NETWORK_FLAGS = "--allow-cidr/--allow-sg/--security-group"
+DATABASE_FLAGS = "--db-cluster/--db-instance"
+# The flag that names each kind of database, and the kind's name in messages.
+KIND_FLAGS = {
+    "cluster": ("--db-cluster", "Aurora cluster"),
+    "instance": ("--db-instance", "instance"),
+}
 
 
 @dataclass
@@ -41,28 +46,36 @@ class Given:
         return self.flags.get(key) is not None or self.base is not None
 
 
+def _wanted(given: Given) -> tuple[str | None, str | None]:
+    """The kind (cluster, instance; None: either) and id the answers name, if any."""
+    for kind in KIND_FLAGS:
+        if given.flags.get(f"db_{kind}") is not None:
+            return kind, given.flags[f"db_{kind}"]
+    return None, given.base.database if given.base is not None else None
+
+
 def choose_database(given: Given, databases: list[Database], ask: Asker, region: str) -> Database:
+    kind, wanted = _wanted(given)
+    flag = KIND_FLAGS[kind][0] if kind else DATABASE_FLAGS
     if not databases:
         raise NotFoundError(
             f"no Aurora PostgreSQL cluster or RDS PostgreSQL instance in {region}.",
             hint="Check --region and --profile.",
-            field="--database",
+            field=flag,
         )
-    wanted = given.get("database")
     if wanted is None:
         default = databases[0].identifier if len(databases) == 1 else None
         choices = [(db.identifier, db.label) for db in databases]
-        wanted = ask.select(
-            "--database", "Database to put the proxy in front of:", choices, default
-        )
+        wanted = ask.select(flag, "Database to put the proxy in front of:", choices, default)
     for db in databases:
-        if db.identifier == wanted:
+        if db.identifier == wanted and kind in (None, db.kind):
             return db
-    names = ", ".join(db.identifier for db in databases)
+    what = KIND_FLAGS[kind][1] if kind else "cluster or instance"
+    names = ", ".join(f"{KIND_FLAGS[db.kind][0]} {db.identifier}" for db in databases)
     raise NotFoundError(
-        f"--database: no PostgreSQL cluster or instance {wanted!r} in {region}.",
+        f"{flag}: no PostgreSQL {what} {wanted!r} in {region}.",
         hint=f"PostgreSQL databases in {region}: {names}.",
-        field="--database",
+        field=flag,
     )
 
 

@@ -1,22 +1,31 @@
-"""The init flow: answers -> spec -> discovery -> plan -> confirm -> apply -> wait -> summary."""
+"""The init flow: answers -> spec -> discovery -> plan -> confirm -> apply -> wait -> result.
+
+`run` asks through `app.ask` and returns what the command shows: the Plan (a dry
+run, or nothing to do) or an InitResult. Errors are raised, never printed here.
+"""
 
 from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from proxyctl import validate
-from proxyctl.cli.init_flags import check_show_password
-from proxyctl.cli.progress import Progress
-from proxyctl.cli.wizard import Asker, Given, choose_database, fill_spec, make_asker
-from proxyctl.config import Settings
 from proxyctl.errors import UsageError
-from proxyctl.logs import remember_secret
-from proxyctl.output import emit, note, warn
 from proxyctl.provision import policies
-from proxyctl.provision.spec import Spec, parse_tags, read_spec, to_toml
+from proxyctl.provision.spec import Spec, read_spec, to_toml
+from proxyctl.provision.steps import Plan
+from proxyctl.provision.wizard import Given, choose_database, fill_spec
+
+if TYPE_CHECKING:
+    from proxyctl.app import App
+    from proxyctl.aws.actions import RunContext
+    from proxyctl.provision.apply import Journal, Progress
+    from proxyctl.provision.model import Discovery
+
+SHOW_PASSWORD = (
+    "--show-password applies only with --generate-password (it prints a generated password)."
+)
 
 
 @dataclass
@@ -30,7 +39,6 @@ class InitOptions:
     wait_timeout: int = 900
     wait: bool = True
     show_password: bool = False
-    both_password_flags: bool = False
 
 
 @dataclass
@@ -71,73 +79,51 @@ class InitResult:
         return "\n".join(lines) + "\n"
 
 
-def precheck(flags: dict[str, Any]) -> dict[str, Any]:
-    """Range and format checks on the flags alone, before any AWS call."""
-    flags = dict(flags)
-    if flags.get("tags") is not None:
-        flags["tags"] = parse_tags(flags["tags"])
-    probe = {k: v for k, v in flags.items() if v is not None and k not in ("secret", "secret_arn")}
-    probe.setdefault("name", "placeholder")
-    probe["database"] = "placeholder"
-    Spec(**probe).check()
-    if flags.get("db_user") is not None:  # checked by Spec only with --secret new
-        validate.iam_db_user(flags["db_user"], field="--db-user")
-    return flags
+def check_show_password(show_password: bool, secret: str, password_source: str) -> None:
+    """After the questions: --show-password needs a generated password to show."""
+    if show_password and not (secret == "new" and password_source == "generate"):
+        raise UsageError(SHOW_PASSWORD, field="--show-password")
 
 
-def run_init(settings: Settings, flags: dict[str, Any], options: InitOptions) -> None:
+def run(
+    app: App, flags: dict[str, Any], options: InitOptions, progress: Progress
+) -> Plan | InitResult:
+    """FLAGS: the answers given as flags (None: not given), checked by the command."""
     from proxyctl.aws import discovery
-    from proxyctl.aws.clients import Clients
+    from proxyctl.logs import remember_secret
     from proxyctl.provision.discover import discover
     from proxyctl.provision.plan import build_plan
 
-    if options.both_password_flags:
-        raise UsageError(
-            "--password-stdin and --generate-password: give one.", field="--password-stdin"
-        )
-    given = Given(precheck(flags), read_spec(options.spec_file) if options.spec_file else None)
-    ask = make_asker(settings)
-    replace_spec, replace_terraform = _may_replace(settings, options, ask)
-    c = Clients(settings)
+    given = Given(flags, read_spec(options.spec_file) if options.spec_file else None)
+    replace = _may_replace(app, options)
+    c = app.clients
     databases = discovery.list_databases(c)
-    db = choose_database(given, databases, ask, c.region)
-    spec = fill_spec(given, db, ask)
+    db = choose_database(given, databases, app.ask, c.region)
+    spec = fill_spec(given, db, app.ask)
     check_show_password(options.show_password, spec.secret, spec.password_source)
     found = discover(c, spec, databases)
     plan = build_plan(spec, found)
-    if options.save_spec:
-        from proxyctl.files import write_text
-
-        write_text(options.save_spec, to_toml(spec), "--save-spec", overwrite=replace_spec)
-        note(f"saved the answers to {options.save_spec}")
-    if options.export_terraform:
-        from proxyctl.provision.terraform import export_terraform
-
-        target = options.export_terraform
-        written = export_terraform(spec, found, target, overwrite=replace_terraform)
-        note(f"wrote Terraform to {target}: {', '.join(p.name for p in written)}")
+    _write_files(app, spec, found, options, replace)
     if options.dry_run or not plan.steps:
-        # The plan on stdout names them too; when stdout is a file or JSON, say them where
-        # a person reads, and only there.
-        if settings.json or not sys.stdout.isatty():
+        # The plan on stdout names the risks too; when stdout is a file or JSON, say them
+        # where a person reads, and only there.
+        if app.json or not sys.stdout.isatty():
             for risk in plan.risks:
-                warn(risk)
-        emit(plan, settings.json)
-        return
-    if settings.json:
+                app.warn(risk)
+        return plan
+    if app.json:
         for risk in plan.risks:
-            warn(risk)
+            app.warn(risk)
     else:
-        note(plan.text())  # with the risks as warnings
-    _confirm(settings, ask, len(plan.risks))
-    password = (
-        _password(c, spec, ask) if any(s.action == "create_secret" for s in plan.steps) else None
-    )
+        app.note(plan.text())  # with the risks as warnings
+    _confirm(app, len(plan.risks))
+    needs = any(s.action == "create_secret" for s in plan.steps)
+    password = _password(app, spec) if needs else None
     remember_secret(password)  # masked in --debug logs and errors from here on
-    _apply(settings, c, spec, found, plan, options, password)
+    return _apply(app, spec, found, plan, options, password, progress)
 
 
-def _may_replace(settings: Settings, options: InitOptions, ask: Asker) -> tuple[bool, bool]:
+def _may_replace(app: App, options: InitOptions) -> tuple[bool, bool]:
     """Whether the existing spec file and Terraform files may be replaced. Bad paths fail and
     the question is asked here, before any AWS call, rather than after the wizard."""
     from proxyctl.files import check_dir_target, check_file_target, confirm_overwrite
@@ -148,16 +134,33 @@ def _may_replace(settings: Settings, options: InitOptions, ask: Asker) -> tuple[
     terraform_there = check_dir_target(terraform, "--export-terraform", FILES) if terraform else []
 
     def confirm(question: str) -> bool:
-        return ask.confirm("--force", question, False)
+        return app.ask.confirm("--force", question, False)
 
-    asking = None if settings.no_input else confirm
+    asking = None if app.settings.no_input else confirm
     confirm_overwrite(spec_there, "--save-spec", options.force, asking)
     confirm_overwrite(terraform_there, "--export-terraform", options.force, asking)
     return bool(spec_there), bool(terraform_there)
 
 
-def _confirm(settings: Settings, ask: Asker, risks: int = 0) -> None:
+def _write_files(
+    app: App, spec: Spec, found: Discovery, options: InitOptions, replace: tuple[bool, bool]
+) -> None:
+    if options.save_spec:
+        from proxyctl.files import write_text
+
+        write_text(options.save_spec, to_toml(spec), "--save-spec", overwrite=replace[0])
+        app.note(f"saved the answers to {options.save_spec}")
+    if options.export_terraform:
+        from proxyctl.provision.terraform import export_terraform
+
+        target = options.export_terraform
+        written = export_terraform(spec, found, target, overwrite=replace[1])
+        app.note(f"wrote Terraform to {target}: {', '.join(p.name for p in written)}")
+
+
+def _confirm(app: App, risks: int = 0) -> None:
     """Apply only on --yes or a yes at the terminal; risky settings are named in the ask."""
+    settings = app.settings
     if settings.yes:
         return
     weaker = (
@@ -171,11 +174,11 @@ def _confirm(settings: Settings, ask: Asker, risks: int = 0) -> None:
             field="--yes",
         )
     question = f"Apply this plan? ({weaker})" if risks else "Apply this plan?"
-    if not ask.confirm("--yes", question, False):
+    if not app.ask.confirm("--yes", question, False):
         raise UsageError("nothing was changed: the plan was not confirmed.", field="--yes")
 
 
-def _password(c: Any, spec: Spec, ask: Asker) -> str:
+def _password(app: App, spec: Spec) -> str:
     from proxyctl.aws.actions import random_password
 
     if spec.password_source == "stdin":
@@ -184,58 +187,62 @@ def _password(c: Any, spec: Spec, ask: Asker) -> str:
             raise UsageError("--password-stdin: stdin held no password.", field="--password-stdin")
         return password
     if spec.password_source == "generate":
-        return random_password(c)
-    return ask.password("--password-stdin", f"Password of {spec.db_user} (hidden):")
+        return random_password(app.clients)
+    return app.ask.password("--password-stdin", f"Password of {spec.db_user} (hidden):")
 
 
 def _apply(
-    settings: Settings,
-    c: Any,
+    app: App,
     spec: Spec,
-    found: Any,
-    plan: Any,
+    found: Discovery,
+    plan: Plan,
     options: InitOptions,
     password: str | None,
-) -> None:
+    progress: Progress,
+) -> InitResult:
+    """Run the plan, then wait until the proxy is healthy (undone too when it is not)."""
     from proxyctl.aws import actions, leftovers
     from proxyctl.provision.apply import apply
 
-    progress = Progress(quiet=settings.json)
-    generated = spec.password_source == "generate" and password is not None
+    c = app.clients
     ctx = actions.RunContext(
         password=password,
         timeout=float(options.wait_timeout),
         report=progress.report,
-        expect_auth_failure=generated,
+        expect_auth_failure=spec.password_source == "generate" and password is not None,
     )
     health = ["not checked (--no-wait)"]
 
-    def wait(journal: Any) -> None:
+    def wait(journal: Journal) -> None:
         health[0] = actions.wait_healthy(c, spec.name, ctx)
 
-    try:
-        journal = apply(
-            plan,
-            lambda action, params: actions.STEPS[action](c, params, ctx),
-            lambda action, params: actions.undo(c, action, params, ctx),
-            find_leftover=lambda action, params, made: leftovers.find_leftover(
-                c, action, params, made
-            ),
-            keep_on_failure=options.keep_on_failure,
-            started=lambda n, total, step: progress.step(n, total, step.summary),
-            extra=wait if options.wait else None,
-        )
-    finally:
-        progress.close()
-    proxy_arn = journal.outputs.get("proxy", {}).get("DBProxyArn") or (
-        found.proxy.arn if found.proxy else ""
+    journal = apply(
+        plan,
+        lambda action, params: actions.run(c, action, params, ctx),
+        lambda action, params: actions.undo(c, action, params, ctx),
+        find_leftover=lambda action, params, made: leftovers.find_leftover(c, action, params, made),
+        keep_on_failure=options.keep_on_failure,
+        started=lambda n, total, step: progress.step(n, total, step.summary),
+        extra=wait if options.wait else None,
     )
-    endpoint = journal.outputs.get("proxy", {}).get("Endpoint") or (
-        found.proxy.endpoint if found.proxy else ""
-    )
+    return _result(spec, found, plan, journal, ctx, health[0], options.show_password)
+
+
+def _result(
+    spec: Spec,
+    found: Discovery,
+    plan: Plan,
+    journal: Journal,
+    ctx: RunContext,
+    health: str,
+    show_password: bool,
+) -> InitResult:
+    made = journal.outputs.get("proxy", {})
+    proxy_arn = made.get("DBProxyArn") or (found.proxy.arn if found.proxy else "")
+    endpoint = made.get("Endpoint") or (found.proxy.endpoint if found.proxy else "")
     warnings = plan.risks + plan.warnings + ctx.warnings
     user = spec.db_user or found.database.master_username
-    if generated:
+    if ctx.expect_auth_failure:  # a generated password, not yet on the database
         warnings.append(
             f"the secret holds a generated password: set it on the database for {user} "
             f"(read it with `aws secretsmanager get-secret-value --secret-id "
@@ -244,14 +251,14 @@ def _apply(
     resource = policies.connect_resource(
         found.partition, found.region, found.account, proxy_arn.rsplit(":", 1)[-1], user
     )
-    result = InitResult(
+    return InitResult(
         proxy=spec.name,
         endpoint=endpoint,
         port=5432,
         database=found.database.identifier,
         iam_auth=spec.iam_auth,
         require_tls=spec.require_tls,
-        health=health[0],
+        health=health,
         created=[item.summary for item in journal.created],
         reused=plan.reused,
         warnings=warnings,
@@ -261,6 +268,5 @@ def _apply(
             f"proxyctl grant {spec.name} --role APP_ROLE --db-user {user}",
         ],
         client_policy=policies.connect_policy([resource]),
-        password=password if generated and options.show_password else None,
+        password=ctx.password if ctx.expect_auth_failure and show_password else None,
     )
-    emit(result, settings.json)
