@@ -5,7 +5,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from proxyctl.aws import actions, discovery
+from proxyctl.aws import actions
+from proxyctl.aws import databases as discovery
 from proxyctl.aws.clients import Clients
 from proxyctl.config import Settings
 from proxyctl.provision.apply import Journal, apply

@@ -175,8 +175,8 @@ def _aws_findings(
 
 
 def _control_plane(c: Any, name: str, o: CheckOptions, user: str) -> list[Any]:
-    from proxyctl.aws.inspect import read_proxy_facts
     from proxyctl.check.control import control_plane
+    from proxyctl.check.read import read_proxy_facts
 
     facts = read_proxy_facts(c, name)
     auth = o.auth or "iam"

@@ -57,9 +57,9 @@ def destroy(
     """
     from proxyctl import validate
     from proxyctl.aws.clients import Clients
-    from proxyctl.aws.teardown import find_stack
     from proxyctl.output import emit, note
     from proxyctl.provision.destroy import plan_destroy
+    from proxyctl.provision.found import find_stack
 
     settings: Settings = ctx.obj.settings
     validate.proxy_name(name, field="NAME")

@@ -86,7 +86,7 @@ def precheck(flags: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_init(settings: Settings, flags: dict[str, Any], options: InitOptions) -> None:
-    from proxyctl.aws import discovery
+    from proxyctl.aws import databases as discovery
     from proxyctl.aws.clients import Clients
     from proxyctl.provision.discover import discover
     from proxyctl.provision.plan import build_plan
