@@ -11,9 +11,9 @@ from typing import Any
 from proxyctl.aws import groups
 from proxyctl.aws.clients import Clients
 from proxyctl.aws.errors import aws_code, aws_errors
+from proxyctl.aws.proxies import targets_from_api
 from proxyctl.errors import ConnectionProblem, NotFoundError, ProxyctlError
-from proxyctl.provision.health import BAD_PROXY_STATES, TargetHealth, summary, targets_from_api
-from proxyctl.provision.model import AUTH_KEYS
+from proxyctl.model.proxy import AUTH_KEYS, BAD_PROXY_STATES, TargetHealth, summary, with_health
 
 Undo = tuple[str, dict[str, Any]]
 BUSY_CODES = {"InvalidDBClusterStateFault", "InvalidDBInstanceStateFault"}
@@ -192,7 +192,7 @@ def wait_healthy(c: Clients, name: str, ctx: RunContext) -> str:
         with aws_errors(f"describe the RDS proxy {name}"):
             status = c.rds.describe_db_proxies(DBProxyName=name)["DBProxies"][0]["Status"]
             items = c.rds.describe_db_proxy_targets(DBProxyName=name)["Targets"]
-        targets = targets_from_api(items)
+        targets = with_health(targets_from_api(items))
         state = summary(status, targets)
         ctx.report(f"waiting {ctx.clock() - start:.0f} s: {state}")
         bad = next((t for t in targets if t.settled_bad and not _expected(t, ctx)), None)

@@ -78,21 +78,20 @@ def _unclear(cause: BaseException | None) -> bool:
 
 def proxy_cluster(c: Clients, proxy: str) -> str | None:
     """The Aurora cluster a proxy fronts (its TRACKED_CLUSTER target), if any."""
-    with aws_errors(f"describe the targets of {proxy}"):
-        targets = c.rds.describe_db_proxy_targets(DBProxyName=proxy)["Targets"]
-    for target in targets:
-        if target.get("Type") == "TRACKED_CLUSTER":
-            return str(target.get("TrackedClusterId") or target.get("RdsResourceId"))
+    from proxyctl.aws.proxies import read_targets
+
+    for target in read_targets(c.rds, proxy):
+        if target.type == "TRACKED_CLUSTER":
+            return target.cluster or target.target
     return None
 
 
 def require_healthy_targets(c: Clients, proxy: str) -> None:
+    from proxyctl.aws.proxies import read_targets
     from proxyctl.errors import ConnectionProblem
-    from proxyctl.provision.health import targets_from_api
+    from proxyctl.model.proxy import with_health
 
-    with aws_errors(f"describe the targets of {proxy}"):
-        items = c.rds.describe_db_proxy_targets(DBProxyName=proxy)["Targets"]
-    bad = [t for t in targets_from_api(items) if t.state != "AVAILABLE"]
+    bad = [t for t in with_health(read_targets(c.rds, proxy)) if t.state != "AVAILABLE"]
     if bad:
         first = bad[0]
         raise ConnectionProblem(

@@ -12,18 +12,19 @@ from collections.abc import Callable
 from typing import Any
 
 from proxyctl.aws.clients import Clients
-from proxyctl.aws.discovery import describe_secret, stack_of
 from proxyctl.aws.errors import aws_errors
+from proxyctl.aws.secrets import read_secret
+from proxyctl.aws.shapes import stack_tag as stack_of
 from proxyctl.errors import NotFoundError, ProxyctlError
 
 Undo = tuple[str, dict[str, Any]]
 
 
 def _secret(c: Clients, p: dict[str, Any], made: list[str]) -> Undo | None:
-    meta = describe_secret(c, p["Name"])
-    if meta is None or meta.get("DeletedDate") or stack_of(meta.get("Tags")) != stack_of(p["Tags"]):
+    found = read_secret(c, p["Name"])
+    if found is None or found.scheduled_deletion or found.stack != stack_of(p["Tags"]):
         return None
-    return "delete_secret", {"SecretId": meta["ARN"], "ForceDeleteWithoutRecovery": True}
+    return "delete_secret", {"SecretId": found.arn, "ForceDeleteWithoutRecovery": True}
 
 
 def _role(c: Clients, p: dict[str, Any], made: list[str]) -> Undo | None:

@@ -9,7 +9,7 @@ from typing import Any
 from proxyctl.check.facts import ProxyFacts, RoleFacts, SecretFacts
 from proxyctl.check.findings import Finding, Status, fail, ok, skip, warn
 from proxyctl.check.policy import Decision, Verdict, decide, naming_principal
-from proxyctl.provision import policies
+from proxyctl.model.iam import trust_policy
 
 PHASE = "aws"
 SECRET_SHAPE = '{"username": "...", "password": "..."}'
@@ -59,7 +59,7 @@ def role_findings(facts: ProxyFacts) -> list[Finding]:
             f"role {name} of proxy {proxy} does not let rds.amazonaws.com assume it",
             f"Let RDS assume it (this replaces the trust policy: keep other principals it "
             f"needs): aws iam update-assume-role-policy --role-name {shlex.quote(name)} "
-            f"--policy-document {shlex.quote(_compact(policies.trust_policy()))}",
+            f"--policy-document {shlex.quote(_compact(trust_policy()))}",
             role=role.arn,
         )
     ]

@@ -15,7 +15,7 @@ from proxyctl.check.access import role_and_secrets, secrets_for_user
 from proxyctl.check.facts import ProxyFacts
 from proxyctl.check.findings import Finding, fail, ok, skip, warn
 from proxyctl.check.network import network
-from proxyctl.provision.health import HINTS
+from proxyctl.model.proxy import HINTS
 from proxyctl.validate import AUTH_MODES
 
 PHASE = "aws"

@@ -1,71 +1,18 @@
-"""What the control-plane checks know about one proxy, read once from AWS (plain data).
+"""What the control-plane checks know about one proxy: the model records AWS gave, and
+what could not be read (plain data).
 
-proxyctl.aws.inspect fills these in; proxyctl.check.control judges them without
-AWS. A secret's value is never kept: only whether it is JSON and has the keys.
+proxyctl.check.read fills these in; proxyctl.check.control judges them without AWS. A
+secret's value is never kept: only whether it is JSON and has the keys.
 """
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
-from typing import Any
 
-from proxyctl.provision.health import TargetHealth
-from proxyctl.provision.model import POSTGRES_PORT
-
-Document = dict[str, Any]
-
-
-@dataclass
-class AuthItem:
-    """One `Auth` entry of the proxy (UserAuthConfigInfo)."""
-
-    secret_arn: str | None
-    iam_auth: str  # DISABLED | REQUIRED | ENABLED
-    scheme: str = "SECRETS"
-    client_password_auth: str | None = None
-    description: str | None = None
-
-
-@dataclass
-class SubnetFacts:
-    id: str
-    az: str
-    cidr: str | None = None
-
-
-@dataclass
-class PortRule:
-    """One inbound permission of a security group: a source group or a CIDR, and ports."""
-
-    group_id: str
-    protocol: str  # "tcp", "6", "-1" (all), "udp"...
-    from_port: int | None
-    to_port: int | None
-    source_group: str | None = None
-    cidr: str | None = None  # IPv4 or IPv6
-
-    def lets_in_tcp(self, port: int) -> bool:
-        if self.protocol == "-1":
-            return True
-        if self.protocol not in ("tcp", "6"):
-            return False
-        low = 0 if self.from_port is None else self.from_port
-        high = 65535 if self.to_port is None else self.to_port
-        return low <= port <= high
-
-    def covers_cidr(self, cidr: str) -> bool:
-        """Whether this rule's range contains all of CIDR (same IP version only)."""
-        if self.cidr is None:
-            return False
-        try:
-            mine = ipaddress.ip_network(self.cidr, strict=False)
-            theirs = ipaddress.ip_network(cidr, strict=False)
-        except ValueError:
-            return False
-        if mine.version != theirs.version:
-            return False
-        return theirs.subnet_of(mine)  # type: ignore[arg-type]
+from proxyctl.model.database import POSTGRES_PORT
+from proxyctl.model.iam import Document
+from proxyctl.model.network import Rule, Subnet
+from proxyctl.model.proxy import AuthEntry, Proxy, TargetHealth
 
 
 @dataclass
@@ -113,24 +60,52 @@ class DatabaseFacts:
 class ProxyFacts:
     """Everything the control-plane checks need about one proxy."""
 
-    name: str
-    arn: str
+    proxy: Proxy
     region: str
-    status: str
-    require_tls: bool
-    auth: list[AuthItem]
-    role_arn: str
-    vpc_id: str
-    subnets: list[SubnetFacts]
-    security_groups: list[str]
-    targets: list[TargetHealth]
+    subnets: list[Subnet]
+    targets: list[TargetHealth]  # those AWS reports health for
     secrets: list[SecretFacts]
     role: RoleFacts | None
     databases: list[DatabaseFacts]
     # Inbound rules by group id, for the proxy's groups and the databases' groups.
-    rules: dict[str, list[PortRule]] = field(default_factory=dict)
+    rules: dict[str, list[Rule]] = field(default_factory=dict)
     missing_groups: list[str] = field(default_factory=list)
-    default_auth_scheme: str | None = None  # "IAM_AUTH": end-to-end IAM, no secrets
 
-    def group_rules(self, groups: list[str]) -> list[PortRule]:
+    @property
+    def name(self) -> str:
+        return self.proxy.name
+
+    @property
+    def arn(self) -> str:
+        return self.proxy.arn
+
+    @property
+    def status(self) -> str:
+        return self.proxy.status
+
+    @property
+    def require_tls(self) -> bool:
+        return bool(self.proxy.require_tls)
+
+    @property
+    def auth(self) -> list[AuthEntry]:
+        return list(self.proxy.auth)
+
+    @property
+    def role_arn(self) -> str:
+        return self.proxy.role_arn
+
+    @property
+    def vpc_id(self) -> str:
+        return self.proxy.vpc_id
+
+    @property
+    def security_groups(self) -> list[str]:
+        return list(self.proxy.security_groups)
+
+    @property
+    def default_auth_scheme(self) -> str | None:
+        return self.proxy.default_auth_scheme
+
+    def group_rules(self, groups: list[str]) -> list[Rule]:
         return [rule for group in groups for rule in self.rules.get(group, [])]

@@ -6,7 +6,7 @@ import shlex
 
 from proxyctl.check.facts import DatabaseFacts, ProxyFacts
 from proxyctl.check.findings import Finding, fail, ok, skip, warn
-from proxyctl.provision.model import POSTGRES_PORT
+from proxyctl.model.database import POSTGRES_PORT
 
 PHASE = "aws"
 

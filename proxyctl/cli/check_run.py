@@ -98,7 +98,7 @@ def run_check(settings: Settings, o: CheckOptions) -> None:
     try:
         phases.run(target)
         if proxy is not None and not o.skip_aws:
-            refused = _aws_findings(c, proxy.name, o, user, report, view)
+            refused = _aws_findings(c, proxy, o, user, report, view)
     except KeyboardInterrupt:  # show what ran, then exit 130 through the one handler
         report.interrupted = True
         view.finish(report)
@@ -155,14 +155,14 @@ def _target(
 
 
 def _aws_findings(
-    c: Any, name: str, o: CheckOptions, user: str, report: Any, view: Any
+    c: Any, proxy: Any, o: CheckOptions, user: str, report: Any, view: Any
 ) -> AwsRefusedError | None:
     """The control-plane findings, added to REPORT and shown; AWS's refusal is returned."""
     from proxyctl.check.findings import skip
 
     refused, found = None, []
     try:
-        found = _control_plane(c, name, o, user)
+        found = _control_plane(c, proxy, o, user)
     except AwsRefusedError as exc:  # not a finding: exit 4, but keep what was seen
         found, refused = [fail("aws.refused", "aws", exc.message, exc.hint or "")], exc
     except KeyboardInterrupt:
@@ -174,11 +174,11 @@ def _aws_findings(
     return refused
 
 
-def _control_plane(c: Any, name: str, o: CheckOptions, user: str) -> list[Any]:
-    from proxyctl.aws.inspect import read_proxy_facts
+def _control_plane(c: Any, proxy: Any, o: CheckOptions, user: str) -> list[Any]:
     from proxyctl.check.control import control_plane
+    from proxyctl.check.read import read_proxy_facts
 
-    facts = read_proxy_facts(c, name)
+    facts = read_proxy_facts(c, proxy)  # the proxy _locate read: DescribeDBProxies once
     auth = o.auth or "iam"
     return control_plane(
         facts, auth=auth, source_sgs=o.source_sgs, source_cidrs=o.source_cidrs, user=user

@@ -30,7 +30,7 @@ def check_target(
 
 
 def secret_password(clients: Any, proxy: Any, user: str) -> str:
-    """USER's password from the proxy's secrets (`proxy` is a proxies.ProxySummary)."""
+    """USER's password from the proxy's secrets (`proxy` is a model.proxy.Proxy)."""
     if proxy is None:
         raise UsageError("--auth secret reads the proxy's secret: give --proxy.", field="--auth")
     from proxyctl.aws.secrets import password_for

@@ -90,7 +90,7 @@ class Where:
     endpoints: list[Endpoint]
     cluster: dict[str, Any] | None
     clients: Any
-    proxy: Any  # proxies.ProxySummary, when --proxy named one
+    proxy: Any  # model.proxy.Proxy, when --proxy named one
 
     @property
     def proxy_name(self) -> str | None:

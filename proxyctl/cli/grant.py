@@ -92,9 +92,11 @@ def _put(c: "Clients", role: str, made: "Grant", role_arn: str | None) -> str:
     A role given by ARN must be the role found: IAM looks roles up by name in the
     caller's account, and another account's or path's role of that name is another role.
     """
-    from proxyctl.aws import actions, discovery
+    from proxyctl.aws import actions, roles
 
-    found = discovery.role_info(c, role)
+    found = roles.read_role(c, role)
+    if found is not None:
+        found = roles.with_policies(c, found, inline=True)
     if found is None:
         raise NotFoundError(
             f"--role: no IAM role {role!r} in this account.",
@@ -110,7 +112,7 @@ def _put(c: "Clients", role: str, made: "Grant", role_arn: str | None) -> str:
             "account's role (its name or exact ARN).",
             field="--role",
         )
-    before = found.policies.get(made.policy_name)
+    before = found.inline.get(made.policy_name)
     if before == made.policy:
         return "unchanged"
     params = {"RoleName": role, "PolicyName": made.policy_name, "PolicyDocument": made.policy}

@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from proxyctl.errors import NotFoundError, UsageError
+from proxyctl.model.network import Rule
+from proxyctl.model.proxy import Proxy
 from proxyctl.provision import policies
+from proxyctl.provision.found import StackFound
 from proxyctl.provision.spec import Spec
 from proxyctl.provision.steps import Deletion
 
@@ -21,66 +24,6 @@ SECRET_RECOVERY_DAYS = 30  # Secrets Manager's default recovery window
 
 
 @dataclass
-class FoundProxy:
-    name: str
-    arn: str
-    status: str
-    stack: str | None
-    role_arn: str | None
-    secret_arns: list[str]
-    security_groups: list[str]
-    clusters: list[str]  # registered Aurora clusters
-    instances: list[str]  # registered RDS instances
-
-
-@dataclass
-class FoundGroup:
-    id: str
-    name: str
-    stack: str | None
-
-
-@dataclass
-class FoundRule:
-    """One rule on GROUP_ID that lets SOURCE_GROUP in."""
-
-    group_id: str
-    source_group: str
-    protocol: str
-    from_port: int | None
-    to_port: int | None
-    description: str = ""
-
-
-@dataclass
-class FoundRole:
-    name: str
-    arn: str
-    stack: str | None
-    inline_policies: list[str] = field(default_factory=list)
-    attached_policies: list[str] = field(default_factory=list)  # managed policy ARNs
-
-
-@dataclass
-class FoundSecret:
-    arn: str
-    name: str
-    stack: str | None
-    owner: str | None = None  # OwningService: "rds" for an RDS-managed secret
-    scheduled_deletion: bool = False
-
-
-@dataclass
-class StackFound:
-    """Everything that may belong to the stack NAME, read once, tagged or not."""
-
-    name: str
-    region: str
-    proxy: FoundProxy | None
-    groups: list[FoundGroup] = field(default_factory=list)
-    rules: list[FoundRule] = field(default_factory=list)
-    roles: list[FoundRole] = field(default_factory=list)
-    secrets: list[FoundSecret] = field(default_factory=list)
 
 
 @dataclass
@@ -132,11 +75,6 @@ def rule_note(name: str) -> str:
     return policies.rule_description(Spec(name=name, database=""))
 
 
-def conventional_role_name(name: str) -> str:
-    """The role name init gives the stack NAME (unless --role-arn names another)."""
-    return policies.role_name(Spec(name=name, database=""))
-
-
 def plan_destroy(found: StackFound, force_delete_secret: bool = False) -> DestroyPlan:
     """The steps, newest first; refuses a proxy init did not create; NotFound if empty."""
     name, proxy = found.name, found.proxy
@@ -150,7 +88,7 @@ def plan_destroy(found: StackFound, force_delete_secret: bool = False) -> Destro
         )
     plan = DestroyPlan(name, found.region, [], [])
     if proxy is not None:
-        _plan_proxy(proxy, plan)
+        _plan_proxy(proxy, found, plan)
     _plan_groups(found, plan)
     _plan_roles(found, plan)
     _plan_secrets(found, plan, force_delete_secret)
@@ -165,14 +103,15 @@ def plan_destroy(found: StackFound, force_delete_secret: bool = False) -> Destro
     return plan
 
 
-def _plan_proxy(proxy: FoundProxy, plan: DestroyPlan) -> None:
-    databases = proxy.clusters + proxy.instances
+def _plan_proxy(proxy: Proxy, found: StackFound, plan: DestroyPlan) -> None:
+    clusters, instances = found.databases("cluster"), found.databases("instance")
+    databases = clusters + instances
     if proxy.status != "deleting" and databases:
         params: dict[str, Any] = {"DBProxyName": proxy.name, "TargetGroupName": TARGET_GROUP}
-        if proxy.clusters:
-            params["DBClusterIdentifiers"] = proxy.clusters
-        if proxy.instances:
-            params["DBInstanceIdentifiers"] = proxy.instances
+        if clusters:
+            params["DBClusterIdentifiers"] = clusters
+        if instances:
+            params["DBInstanceIdentifiers"] = instances
         shown = ", ".join(databases)
         summary = f"deregister {shown} from the proxy (the database stays)"
         plan.add("deregister_targets", shown, summary, **params)
@@ -206,7 +145,7 @@ def _plan_groups(found: StackFound, plan: DestroyPlan) -> None:
             plan.kept.append(f"security group {group.id}: not created by proxyctl")
 
 
-def _permission(rule: FoundRule) -> dict[str, Any]:
+def _permission(rule: Rule) -> dict[str, Any]:
     perm: dict[str, Any] = {"IpProtocol": rule.protocol}
     if rule.from_port is not None:
         perm["FromPort"] = rule.from_port
@@ -219,7 +158,7 @@ def _permission(rule: FoundRule) -> dict[str, Any]:
     return perm
 
 
-def _ports(rule: FoundRule) -> str:
+def _ports(rule: Rule) -> str:
     if rule.protocol == "-1":
         return "all traffic"
     if rule.from_port == rule.to_port:
@@ -232,10 +171,10 @@ def _plan_roles(found: StackFound, plan: DestroyPlan) -> None:
         if role.stack != found.name:
             plan.kept.append(f"IAM role {role.name}: not created by proxyctl")
             continue
-        for arn in role.attached_policies:
+        for arn in role.attached:
             summary = f"detach managed policy {arn} from {role.name} (the policy stays)"
             plan.add("detach_role_policy", arn, summary, RoleName=role.name, PolicyArn=arn)
-        for policy in role.inline_policies:
+        for policy in role.inline_names:
             summary = f"delete inline policy {policy} of IAM role {role.name}"
             resource = f"{role.arn}/{policy}"
             plan.add("delete_role_policy", resource, summary, RoleName=role.name, PolicyName=policy)

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from proxyctl.errors import UsageError
-from proxyctl.provision.model import AUTH_KEYS, Discovery, ProxyInfo
+from proxyctl.model.proxy import AUTH_KEYS, Proxy
+from proxyctl.provision.model import Discovery
 from proxyctl.provision.spec import CLIENT_AUTH, Spec
 from proxyctl.provision.steps import Ref
 from proxyctl.provision.wizard import DATABASE_FLAGS
@@ -49,14 +50,15 @@ def _shown(value: Any) -> str:
     return "none" if value is None else str(value)
 
 
-def main_auth(proxy: ProxyInfo) -> dict[str, Any]:
+def main_auth(proxy: Proxy) -> dict[str, Any]:
     """The proxy's secret entry that init made (its description names the stack), or the
     first one."""
-    ours = [a for a in proxy.auth if a.get("Description") == f"proxyctl {proxy.name}"]
-    return dict((ours or proxy.auth or [{}])[0])
+    entries = [a.as_api() for a in proxy.auth]
+    ours = [a for a in entries if a.get("Description") == f"proxyctl {proxy.name}"]
+    return dict((ours or entries or [{}])[0])
 
 
-def fixed_differences(spec: Spec, found: Discovery, proxy: ProxyInfo) -> list[Difference]:
+def fixed_differences(spec: Spec, found: Discovery, proxy: Proxy) -> list[Difference]:
     """What only destroy-then-init can change."""
     out: list[Difference] = []
     if proxy.engine_family and proxy.engine_family != ENGINE_FAMILY:
@@ -86,7 +88,7 @@ Compared = tuple[str, str, Any, Any, str]
 
 
 def _compared(
-    spec: Spec, proxy: ProxyInfo, secret_arn: str | Ref, role_arn: str | Ref
+    spec: Spec, proxy: Proxy, secret_arn: str | Ref, role_arn: str | Ref
 ) -> list[Compared]:
     auth = main_auth(proxy)
     client_auth = auth.get("ClientPasswordAuthType")
@@ -121,7 +123,7 @@ def _compared(
 
 def proxy_changes(
     spec: Spec,
-    proxy: ProxyInfo,
+    proxy: Proxy,
     secret_arn: str | Ref,
     role_arn: str | Ref,
     groups: list[str | Ref],
@@ -144,13 +146,13 @@ def proxy_changes(
             "IAMAuth": spec.iam_auth,
             "ClientPasswordAuthType": spec.client_auth_type,
         }
-        others = [_auth_request(a) for a in proxy.auth if a != auth]
+        others = [_auth_request(a.as_api()) for a in proxy.auth if a.as_api() != auth]
         params["Auth"] = [*others, _auth_request(wanted_auth)]
     # A group init is about to create (a Ref) is new to the proxy by definition.
     if sorted(map(str, proxy.security_groups)) != sorted(map(str, groups)) or any(
         isinstance(g, Ref) for g in groups
     ):
-        shown = (_shown(proxy.security_groups), _shown(groups))
+        shown = (_shown(list(proxy.security_groups)), _shown(groups))
         diffs.append(Difference("security groups", *shown, "--security-group"))
         params["SecurityGroups"] = groups
     return diffs, params

@@ -89,7 +89,7 @@ def run(
     app: App, flags: dict[str, Any], options: InitOptions, progress: Progress
 ) -> Plan | InitResult:
     """FLAGS: the answers given as flags (None: not given), checked by the command."""
-    from proxyctl.aws import discovery
+    from proxyctl.aws import databases as discovery
     from proxyctl.logs import remember_secret
     from proxyctl.provision.discover import discover
     from proxyctl.provision.plan import build_plan

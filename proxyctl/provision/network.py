@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from proxyctl.model.database import POSTGRES_PORT
+from proxyctl.model.network import Rule
 from proxyctl.provision import policies
-from proxyctl.provision.model import POSTGRES_PORT, Discovery, IngressRule
+from proxyctl.provision.model import Discovery
 from proxyctl.provision.spec import Spec
 from proxyctl.provision.steps import Plan, Ref, Step, tags
 
@@ -28,7 +30,7 @@ def _permission(
 
 
 def _allowed(
-    rules: list[IngressRule], group: str, source: str | None = None, cidr: str | None = None
+    rules: list[Rule], group: str, source: str | None = None, cidr: str | None = None
 ) -> bool:
     """Whether GROUP already lets SOURCE (a group) or CIDR in."""
     if source is not None:
@@ -70,7 +72,7 @@ def plan_groups(spec: Spec, found: Discovery, plan: Plan) -> list[str | Ref]:
         _plan_stale_rules(spec, found, plan, proxy_groups[0], note)
     for db_group in found.database.security_groups:
         for source in proxy_groups:
-            rules = [r for r in found.rules if r.port == found.database.port]
+            rules = [r for r in found.rules if r.lets_in_tcp(found.database.port)]
             if isinstance(source, str) and _allowed(rules, db_group, source=source):
                 continue
             shown = source if isinstance(source, str) else "the proxy's group"
@@ -121,8 +123,7 @@ def _plan_stale_rules(
         r
         for r in found.rules
         if r.group_id == group
-        and r.port == POSTGRES_PORT
-        and r.exact
+        and r.is_exactly_tcp(POSTGRES_PORT)
         and r.description == note
         and (
             r.source_group not in spec.allow_sg if r.source_group else r.cidr not in spec.allow_cidr

@@ -7,10 +7,12 @@ reused, so a second run with the same spec plans nothing.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
+from proxyctl.model.proxy import Proxy
 from proxyctl.provision import drift, policies
-from proxyctl.provision.model import Discovery, ProxyInfo
+from proxyctl.provision.model import Discovery
 from proxyctl.provision.network import plan_groups
 from proxyctl.provision.preflight import preflight
 from proxyctl.provision.spec import Spec
@@ -65,7 +67,7 @@ def _plan_role(spec: Spec, found: Discovery, plan: Plan, secret_arn: str | Ref) 
     role = found.role
     if spec.role_arn is not None:
         plan.reused.append(f"IAM role {spec.role_arn}")
-        if role is not None and not _policies_mention(role.policies, secret_arn):
+        if role is not None and not _policies_mention(role.inline, secret_arn):
             plan.warnings.append(
                 f"no inline policy of {role.name} names the secret: make sure the role may "
                 "call secretsmanager:GetSecretValue on it (managed policies were not checked)."
@@ -74,7 +76,7 @@ def _plan_role(spec: Spec, found: Discovery, plan: Plan, secret_arn: str | Ref) 
     name = policies.role_name(spec)
     desired = policies.secrets_policy(
         [secret_arn] if isinstance(secret_arn, str) else [],
-        policies.kms_keys_for(found.secret),
+        policies.kms_keys_for(found.secret_key),
         found.region,
     )
     if isinstance(secret_arn, Ref):
@@ -98,7 +100,7 @@ def _plan_role(spec: Spec, found: Discovery, plan: Plan, secret_arn: str | Ref) 
     else:
         plan.reused.append(f"IAM role {role.arn}")
         role_arn = role.arn
-    if role is None or role.policies.get(policies.SECRETS_POLICY_NAME) != desired:
+    if role is None or role.inline.get(policies.SECRETS_POLICY_NAME) != desired:
         reads = "the secret" + (
             " and kms:Decrypt via Secrets Manager" if len(desired["Statement"]) > 1 else ""
         )
@@ -118,7 +120,7 @@ def _plan_role(spec: Spec, found: Discovery, plan: Plan, secret_arn: str | Ref) 
     return role_arn
 
 
-def _policies_mention(documents: dict[str, Any], arn: str | Ref) -> bool:
+def _policies_mention(documents: Mapping[str, Any], arn: str | Ref) -> bool:
     return isinstance(arn, str) and any(arn in json.dumps(doc) for doc in documents.values())
 
 
@@ -147,8 +149,8 @@ def _plan_proxy(
     else:
         plan.reused.append(f"RDS Proxy {proxy.name} ({proxy.status})")
         _plan_proxy_changes(spec, plan, proxy, secret_arn, role_arn, groups)
-    _plan_pool(spec, plan, proxy)
-    if proxy is None or db.identifier not in proxy.targets:
+    _plan_pool(spec, plan, proxy, found.proxy_pool)
+    if proxy is None or db.identifier not in found.proxy_targets:
         key = "DBClusterIdentifiers" if db.kind == "cluster" else "DBInstanceIdentifiers"
         plan.steps.append(
             Step(
@@ -197,7 +199,7 @@ def _create_proxy(
 def _plan_proxy_changes(
     spec: Spec,
     plan: Plan,
-    proxy: ProxyInfo,
+    proxy: Proxy,
     secret_arn: str | Ref,
     role_arn: str | Ref,
     groups: list[str | Ref],
@@ -217,9 +219,9 @@ def _plan_proxy_changes(
         )
 
 
-def _plan_pool(spec: Spec, plan: Plan, proxy: ProxyInfo | None) -> None:
+def _plan_pool(spec: Spec, plan: Plan, proxy: Proxy | None, now: dict[str, Any]) -> None:
     pool = _pool(spec)
-    current = {k: proxy.pool.get(k) for k in pool} if proxy is not None else {}
+    current = {k: now.get(k) for k in pool} if proxy is not None else {}
     if current == pool:
         return
     plan.steps.append(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from proxyctl.provision.model import SecretInfo
+from proxyctl.model.iam import KmsKey, trust_policy
 from proxyctl.provision.spec import Spec
 
 SECRETS_POLICY_NAME = "proxyctl-secrets"
 IAM_NAME_MAX = 64
+__all__ = ["trust_policy"]  # shared with check, which reads it from proxyctl.model.iam
 
 
 def role_name(spec: Spec) -> str:
@@ -26,36 +27,6 @@ def secret_name(spec: Spec) -> str:
 
 def rule_description(spec: Spec) -> str:
     return f"proxyctl {spec.name}: PostgreSQL from RDS Proxy"
-
-
-def trust_policy() -> dict[str, Any]:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "rds.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-
-
-def trusts_rds(document: dict[str, Any]) -> bool:
-    """Whether a trust policy lets rds.amazonaws.com assume the role."""
-    statements = document.get("Statement", [])
-    if isinstance(statements, dict):
-        statements = [statements]
-    for statement in statements:
-        if statement.get("Effect") != "Allow":
-            continue
-        actions = statement.get("Action", [])
-        actions = [actions] if isinstance(actions, str) else actions
-        services = statement.get("Principal", {}).get("Service", [])
-        services = [services] if isinstance(services, str) else services
-        if "sts:AssumeRole" in actions and "rds.amazonaws.com" in services:
-            return True
-    return False
 
 
 def secrets_policy(secret_arns: list[str], kms_keys: list[str], region: str) -> dict[str, Any]:
@@ -83,10 +54,9 @@ def secrets_policy(secret_arns: list[str], kms_keys: list[str], region: str) -> 
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def kms_keys_for(secret: SecretInfo | None) -> list[str]:
-    if secret is None or not secret.kms_key_id or not secret.customer_managed_key:
-        return []
-    return [secret.kms_key_id]
+def kms_keys_for(key: KmsKey | None) -> list[str]:
+    """The secret's key, when kms:Decrypt must be granted on it (a customer's key)."""
+    return [key.arn] if key is not None and key.customer_managed else []
 
 
 def connect_resource(partition: str, region: str, account: str, resource_id: str, user: str) -> str:

@@ -30,7 +30,7 @@ def run(
 ) -> DestroyPlan | DestroyResult:
     from proxyctl import validate
     from proxyctl.aws import actions
-    from proxyctl.aws.teardown import find_stack
+    from proxyctl.provision.found import find_stack
     from proxyctl.provision.apply import apply
     from proxyctl.provision.destroy import plan_destroy
 

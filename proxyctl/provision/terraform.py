@@ -134,7 +134,7 @@ def _secret(spec: Spec, found: Discovery) -> tuple[list[Block], Ref]:
 def _role(spec: Spec, found: Discovery, secret: Ref) -> tuple[list[Block], Ref]:
     if spec.role_arn is not None:
         return [], Ref("var.role_arn")
-    policy = secrets_policy([secret], kms_keys_for(found.secret), found.region)
+    policy = secrets_policy([secret], kms_keys_for(found.secret_key), found.region)
     return [
         resource(
             "aws_iam_role.proxy",

@@ -13,7 +13,7 @@ from typing import Any
 from proxyctl import validate
 from proxyctl.app import Asker, Check
 from proxyctl.errors import NotFoundError, UsageError
-from proxyctl.provision.model import Database
+from proxyctl.model.database import Database
 from proxyctl.provision.spec import BORROW_TIMEOUT_RANGE, Spec
 
 __all__ = ["Asker", "Given", "choose_database", "fill_spec"]

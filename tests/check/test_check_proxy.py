@@ -115,17 +115,17 @@ def test_iam_token_is_signed_for_the_real_host_through_via(
 
 
 def test_aws_refusal_keeps_the_data_plane_report(cli: Cli, aws: str, monkeypatch: Any) -> None:
-    import proxyctl.aws.inspect as inspect
+    import proxyctl.check.read as read
     from proxyctl.errors import AwsRefusedError
 
     seed_stack(aws, "orders")
 
-    def refuse(c: Any, name: str) -> Any:
+    def refuse(c: Any, proxy: Any) -> Any:
         raise AwsRefusedError(
             "AWS refused to describe the proxy: AccessDenied.", hint="Add rds:Describe*."
         )
 
-    monkeypatch.setattr(inspect, "read_proxy_facts", refuse)
+    monkeypatch.setattr(read, "read_proxy_facts", refuse)
     run = cli(
         "--output",
         "json",

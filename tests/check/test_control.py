@@ -19,22 +19,16 @@ import pytest
 from botocore.stub import Stubber
 
 from proxyctl.aws.clients import Clients
-from proxyctl.aws.inspect import ProxyFacts, read_proxy_facts
 from proxyctl.check.access import GET_SECRET
 from proxyctl.check.control import control_plane
-from proxyctl.check.facts import (
-    AuthItem,
-    DatabaseFacts,
-    PortRule,
-    RoleFacts,
-    SecretFacts,
-    SubnetFacts,
-)
+from proxyctl.check.facts import DatabaseFacts, ProxyFacts, RoleFacts, SecretFacts
 from proxyctl.check.findings import Finding, Status
 from proxyctl.check.policy import Verdict, decide
+from proxyctl.check.read import read_proxy_facts
 from proxyctl.errors import ExitCode, NotFoundError
+from proxyctl.model.network import Rule, Subnet
+from proxyctl.model.proxy import HINTS, AuthEntry, Proxy, TargetHealth
 from proxyctl.provision import policies
-from proxyctl.provision.health import HINTS, TargetHealth
 from tests.aws_world import REGION, boto_client, seed_aurora
 from tests.provision_helpers import STACK_PASSWORD, clients, make_stack
 
@@ -125,7 +119,7 @@ def test_the_facts_read_from_moto(stack: Stack) -> None:
     facts = stack.facts()
     assert facts.status == "available" and facts.require_tls
     assert facts.auth == [
-        AuthItem(
+        AuthEntry(
             stack.secret_arn, "REQUIRED", "SECRETS", "POSTGRES_SCRAM_SHA_256", "proxyctl orders"
         )
     ]
@@ -484,20 +478,24 @@ KEY = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890
 
 def healthy() -> ProxyFacts:
     read = policies.secrets_policy([SECRET], [], "us-east-1")
-    return ProxyFacts(
+    proxy = Proxy(
         name="p",
         arn="arn:aws:rds:us-east-1:111122223333:db-proxy:prx-0123456789abcdef0",
-        region="us-east-1",
         status="available",
         require_tls=True,
-        auth=[AuthItem(SECRET, "REQUIRED")],
+        auth=(AuthEntry(SECRET, "REQUIRED"),),
         role_arn=ROLE,
         vpc_id="vpc-1",
+        subnets=("subnet-a", "subnet-b"),
+        security_groups=("sg-proxy",),
+    )
+    return ProxyFacts(
+        proxy=proxy,
+        region="us-east-1",
         subnets=[
-            SubnetFacts("subnet-a", "us-east-1a", "10.0.0.0/24"),
-            SubnetFacts("subnet-b", "us-east-1b", "10.0.1.0/24"),
+            Subnet("subnet-a", "us-east-1a", "10.0.0.0/24"),
+            Subnet("subnet-b", "us-east-1b", "10.0.1.0/24"),
         ],
-        security_groups=["sg-proxy"],
         targets=[TargetHealth("db-1", "READ_WRITE", "AVAILABLE", None, None)],
         secrets=[
             SecretFacts(
@@ -507,10 +505,15 @@ def healthy() -> ProxyFacts:
         role=RoleFacts(ROLE, "p-rds-proxy", True, trusts_rds=True, inline={"read": read}),
         databases=[DatabaseFacts("db", "cluster", True, "available", 5432, ["sg-db"])],
         rules={
-            "sg-proxy": [PortRule("sg-proxy", "tcp", 5432, 5432, cidr="10.0.0.0/16")],
-            "sg-db": [PortRule("sg-db", "tcp", 5432, 5432, source_group="sg-proxy")],
+            "sg-proxy": [Rule("sg-proxy", "tcp", 5432, 5432, cidr="10.0.0.0/16")],
+            "sg-db": [Rule("sg-db", "tcp", 5432, 5432, source_group="sg-proxy")],
         },
     )
+
+
+def with_proxy(facts: ProxyFacts, **changes: Any) -> ProxyFacts:
+    """FACTS whose proxy record has CHANGES."""
+    return replace(facts, proxy=replace(facts.proxy, **changes))
 
 
 def test_hand_built_healthy_facts_are_all_ok() -> None:
@@ -522,7 +525,7 @@ def test_hand_built_healthy_facts_are_all_ok() -> None:
 def test_subnets_in_one_az_warn() -> None:
     facts = replace(
         healthy(),
-        subnets=[SubnetFacts("subnet-a", "us-east-1a"), SubnetFacts("subnet-c", "us-east-1a")],
+        subnets=[Subnet("subnet-a", "us-east-1a"), Subnet("subnet-c", "us-east-1a")],
     )
     finding = only(check(facts), "network.subnets")
     assert finding.status is Status.WARN
@@ -540,7 +543,7 @@ def test_subnets_in_one_az_warn() -> None:
     ],
 )
 def test_proxy_status(status: str, expected: Status) -> None:
-    finding = only(check(replace(healthy(), status=status)), "proxy.status")
+    finding = only(check(with_proxy(healthy(), status=status)), "proxy.status")
     assert (finding.status, finding.message) == (expected, f"proxy p is {status}")
 
 
@@ -675,15 +678,15 @@ def test_an_unknown_key_manager_warns() -> None:
 
 def test_the_database_may_allow_the_proxy_subnets_by_cidr() -> None:
     facts = healthy()
-    facts.rules["sg-db"] = [PortRule("sg-db", "-1", None, None, cidr="10.0.0.0/16")]
+    facts.rules["sg-db"] = [Rule("sg-db", "-1", None, None, cidr="10.0.0.0/16")]
     assert only(check(facts), "network.db_ingress").status is Status.OK
-    facts.rules["sg-db"] = [PortRule("sg-db", "tcp", 5432, 5432, cidr="10.0.1.0/24")]
+    facts.rules["sg-db"] = [Rule("sg-db", "tcp", 5432, 5432, cidr="10.0.1.0/24")]
     assert only(check(facts), "network.db_ingress").status is Status.FAIL  # one subnet only
 
 
 def test_client_cidrs_compare_by_containment_and_version() -> None:
     facts = healthy()
-    facts.rules["sg-proxy"].append(PortRule("sg-proxy", "tcp", 5000, 6000, cidr="2001:db8::/32"))
+    facts.rules["sg-proxy"].append(Rule("sg-proxy", "tcp", 5000, 6000, cidr="2001:db8::/32"))
     findings = check(
         facts, source_cidrs=["10.0.7.7/32", "2001:db8:1::/48", "fd00::/8", "10.0.0.0/15"]
     )
@@ -700,7 +703,7 @@ def test_a_missing_security_group() -> None:
 def test_iam_auth_per_user_and_the_user_secret() -> None:
     other = "arn:aws:secretsmanager:us-east-1:111122223333:secret:proxyctl/p/ops-XyZxYz"
     facts = healthy()
-    facts.auth.append(AuthItem(other, "DISABLED"))
+    facts = with_proxy(facts, auth=(*facts.auth, AuthEntry(other, "DISABLED")))
     facts.secrets.append(
         SecretFacts(other, True, is_json=True, has_username=True, has_password=True, username="ops")
     )
@@ -713,7 +716,8 @@ def test_iam_auth_per_user_and_the_user_secret() -> None:
 
 
 def test_end_to_end_iam_refuses_passwords() -> None:
-    facts = replace(healthy(), auth=[], secrets=[], default_auth_scheme="IAM_AUTH")
+    facts = with_proxy(healthy(), auth=(), default_auth_scheme="IAM_AUTH")
+    facts = replace(facts, secrets=[])
     assert only(check(facts), "proxy.iam_auth").status is Status.OK
     finding = only(check(facts, auth="secret"), "proxy.iam_auth")
     assert (

@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 
 from proxyctl.check.control import control_plane
-from proxyctl.check.facts import AuthItem, ProxyFacts, RoleFacts, SecretFacts
+from proxyctl.check.facts import ProxyFacts, RoleFacts, SecretFacts
 from proxyctl.check.findings import Finding
-from tests.check.test_control import healthy
+from proxyctl.model.proxy import AuthEntry
+from tests.check.test_control import healthy, with_proxy
 
 EVIL = "x' ; touch pwned1 ; echo '$(touch pwned2)`touch pwned3`"
 SECRET = "arn:aws:secretsmanager:us-east-1:111122223333:secret:" + EVIL
@@ -28,18 +29,20 @@ ROLE = "arn:aws:iam::111122223333:role/" + EVIL
 
 def hostile() -> ProxyFacts:
     """Healthy facts, with outside text in every field a hint may quote."""
-    facts = healthy()
+    facts = with_proxy(
+        healthy(),
+        name="p" + EVIL,
+        auth=(AuthEntry(SECRET, "DISABLED", description=EVIL),),
+        role_arn=ROLE,
+        security_groups=("sg-" + EVIL,),
+        require_tls=False,
+    )
     return replace(
         facts,
-        name="p" + EVIL,
-        auth=[AuthItem(SECRET, "DISABLED", description=EVIL)],
-        role_arn=ROLE,
-        security_groups=["sg-" + EVIL],
         secrets=[SecretFacts(SECRET, True, scheduled_for_deletion=True)],
         role=RoleFacts(ROLE, EVIL, True, trusts_rds=False),
         databases=[replace(facts.databases[0], security_groups=["sg-db" + EVIL])],
         targets=[],
-        require_tls=False,
         missing_groups=["sg-" + EVIL],
     )
 
@@ -52,7 +55,7 @@ def broken_variants() -> list[ProxyFacts]:
         replace(facts, secrets=[SecretFacts(SECRET, False)]),
         replace(facts, secrets=[SecretFacts(SECRET, True, is_json=False)]),
         replace(
-            facts,
+            with_proxy(facts, auth=(AuthEntry(SECRET, "REQUIRED", description=EVIL),)),
             secrets=[
                 SecretFacts(
                     SECRET,
@@ -63,7 +66,6 @@ def broken_variants() -> list[ProxyFacts]:
                     username="other",
                 )
             ],
-            auth=[AuthItem(SECRET, "REQUIRED", description=EVIL)],
         ),
     ]
 
@@ -120,7 +122,7 @@ def test_every_hint_command_keeps_outside_text_as_data(tmp_path: Path) -> None:
 def test_the_auth_document_arrives_whole(tmp_path: Path, iam_auth: str) -> None:
     shell_dir = tmp_path / "shell"
     shell_dir.mkdir()
-    facts = replace(hostile(), auth=[AuthItem(SECRET, iam_auth, description=EVIL)])
+    facts = with_proxy(hostile(), auth=(AuthEntry(SECRET, iam_auth, description=EVIL),))
     auth = "iam" if iam_auth == "DISABLED" else "password"
     findings = control_plane(facts, auth=auth, source_sgs=[], source_cidrs=[], user="app")
     hint = next(f.hint for f in findings if f.code == "proxy.iam_auth")

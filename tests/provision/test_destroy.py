@@ -8,14 +8,13 @@ from typing import Any
 import pytest
 
 from proxyctl.errors import AwsRefusedError, ExitCode, NotFoundError, UsageError
+from proxyctl.model.iam import Role, Secret
+from proxyctl.model.network import GroupRules, Rule
+from proxyctl.model.proxy import AuthEntry, Proxy, TargetHealth
+from proxyctl.model.tags import STACK_TAG
 from proxyctl.output import document, jsonable
 from proxyctl.provision.apply import ApplyFailed, apply
 from proxyctl.provision.destroy import (
-    FoundGroup,
-    FoundProxy,
-    FoundRole,
-    FoundRule,
-    FoundSecret,
     StackFound,
     plan_destroy,
     rule_note,
@@ -33,20 +32,51 @@ PROXY_GROUP, DB_GROUP, APP_GROUP = (
 )
 
 
-def proxy(stack: str | None = "orders", **changes: Any) -> FoundProxy:
+def tagged(stack: str | None) -> dict[str, str]:
+    return {STACK_TAG: stack} if stack else {}
+
+
+def proxy(
+    stack: str | None = "orders", secret_arns: tuple[str, ...] = (SECRET_ARN,), **changes: Any
+) -> Proxy:
     fields: dict[str, Any] = {
         "name": "orders",
         "arn": PROXY_ARN,
         "status": "available",
-        "stack": stack,
+        "tags": tagged(stack),
         "role_arn": ROLE_ARN,
-        "secret_arns": [SECRET_ARN],
-        "security_groups": [PROXY_GROUP],
-        "clusters": ["orders-db"],
-        "instances": [],
+        "auth": tuple(AuthEntry(arn) for arn in secret_arns),
+        "security_groups": (PROXY_GROUP,),
         **changes,
     }
-    return FoundProxy(**fields)
+    return Proxy(**fields)
+
+
+def group(id: str, name: str, stack: str | None) -> GroupRules:
+    return GroupRules(id, name, tags=tagged(stack))
+
+
+def letting_in(*rules: Rule) -> list[GroupRules]:
+    """The groups that hold RULES, as the reader returns them."""
+    ids = dict.fromkeys(r.group_id for r in rules)
+    return [GroupRules(g, rules=tuple(r for r in rules if r.group_id == g)) for g in ids]
+
+
+def role(
+    name: str,
+    arn: str,
+    stack: str | None,
+    inline: tuple[str, ...] = (),
+    attached: tuple[str, ...] = (),
+) -> Role:
+    return Role(name, arn, tags=tagged(stack), inline_names=inline, attached=attached)
+
+
+def secret(arn: str, name: str, stack: str | None, **changes: Any) -> Secret:
+    return Secret(arn, name, tags=tagged(stack), **changes)
+
+
+CLUSTER = TargetHealth("orders-db", type="TRACKED_CLUSTER", cluster="orders-db", reported=False)
 
 
 def full_stack(**changes: Any) -> StackFound:
@@ -54,13 +84,14 @@ def full_stack(**changes: Any) -> StackFound:
         "name": "orders",
         "region": "eu-west-1",
         "proxy": proxy(),
-        "groups": [FoundGroup(PROXY_GROUP, "orders-rds-proxy", "orders")],
-        "rules": [
-            FoundRule(DB_GROUP, PROXY_GROUP, "tcp", 5432, 5432, rule_note("orders")),
-            FoundRule(PROXY_GROUP, PROXY_GROUP, "tcp", 5432, 5432),  # goes with the group
-        ],
-        "roles": [FoundRole("orders-rds-proxy", ROLE_ARN, "orders", ["proxyctl-secrets"])],
-        "secrets": [FoundSecret(SECRET_ARN, "proxyctl/orders/app", "orders")],
+        "targets": [CLUSTER],
+        "groups": [group(PROXY_GROUP, "orders-rds-proxy", "orders")],
+        "letting_in": letting_in(
+            Rule(DB_GROUP, "tcp", 5432, 5432, PROXY_GROUP, description=rule_note("orders")),
+            Rule(PROXY_GROUP, "tcp", 5432, 5432, PROXY_GROUP),  # goes with the group
+        ),
+        "roles": [role("orders-rds-proxy", ROLE_ARN, "orders", ("proxyctl-secrets",))],
+        "secrets": [secret(SECRET_ARN, "proxyctl/orders/app", "orders")],
         **changes,
     }
     return StackFound(**fields)
@@ -103,9 +134,9 @@ def test_force_delete_secret_skips_the_recovery_window() -> None:
 
 def test_what_init_did_not_create_is_kept() -> None:
     found = full_stack(
-        proxy=proxy(role_arn=f"arn:aws:iam::{ACCOUNT}:role/shared", secret_arns=[MANAGED_ARN]),
-        roles=[FoundRole("shared", f"arn:aws:iam::{ACCOUNT}:role/shared", None, ["mine"])],
-        secrets=[FoundSecret(MANAGED_ARN, "rds!cluster-5f0c", None, owner="rds")],
+        proxy=proxy(role_arn=f"arn:aws:iam::{ACCOUNT}:role/shared", secret_arns=(MANAGED_ARN,)),
+        roles=[role("shared", f"arn:aws:iam::{ACCOUNT}:role/shared", None, ("mine",))],
+        secrets=[secret(MANAGED_ARN, "rds!cluster-5f0c", None, owner="rds")],
     )
     plan = plan_destroy(found)
     assert "delete_role" not in actions(plan) and "delete_role_policy" not in actions(plan)
@@ -115,19 +146,19 @@ def test_what_init_did_not_create_is_kept() -> None:
 
 
 def test_a_role_of_another_stack_is_kept() -> None:
-    role = FoundRole("orders-rds-proxy", ROLE_ARN, "orders-2", ["proxyctl-secrets"])
-    plan = plan_destroy(full_stack(roles=[role]))
+    other = role("orders-rds-proxy", ROLE_ARN, "orders-2", ("proxyctl-secrets",))
+    plan = plan_destroy(full_stack(roles=[other]))
     assert "delete_role" not in actions(plan)
 
 
 def test_existing_groups_are_kept_and_only_inits_rules_on_the_database_revoked() -> None:
     found = full_stack(
-        proxy=proxy(security_groups=[APP_GROUP]),
-        groups=[FoundGroup(APP_GROUP, "app", None)],
-        rules=[
-            FoundRule(DB_GROUP, APP_GROUP, "tcp", 5432, 5432, rule_note("orders")),
-            FoundRule(DB_GROUP, APP_GROUP, "tcp", 6379, 6379, "redis, someone else's"),
-        ],
+        proxy=proxy(security_groups=(APP_GROUP,)),
+        groups=[group(APP_GROUP, "app", None)],
+        letting_in=letting_in(
+            Rule(DB_GROUP, "tcp", 5432, 5432, APP_GROUP, description=rule_note("orders")),
+            Rule(DB_GROUP, "tcp", 6379, 6379, APP_GROUP, description="redis, someone else's"),
+        ),
     )
     plan = plan_destroy(found)
     revokes = [s for s in plan.steps if s.action == "revoke_ingress"]
@@ -138,8 +169,8 @@ def test_existing_groups_are_kept_and_only_inits_rules_on_the_database_revoked()
 
 def test_managed_policies_are_detached_before_the_role_goes() -> None:
     arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"
-    role = FoundRole("orders-rds-proxy", ROLE_ARN, "orders", ["proxyctl-secrets"], [arn])
-    plan = plan_destroy(full_stack(roles=[role]))
+    made = role("orders-rds-proxy", ROLE_ARN, "orders", ("proxyctl-secrets",), (arn,))
+    plan = plan_destroy(full_stack(roles=[made]))
     tail = actions(plan)[-4:]
     assert tail == ["detach_role_policy", "delete_role_policy", "delete_role", "delete_secret"]
 
@@ -172,7 +203,7 @@ def test_a_proxy_being_deleted_is_waited_for_not_deleted_again() -> None:
 
 
 def test_a_scheduled_secret_is_deleted_only_with_force() -> None:
-    scheduled = FoundSecret(SECRET_ARN, "proxyctl/orders/app", "orders", scheduled_deletion=True)
+    scheduled = secret(SECRET_ARN, "proxyctl/orders/app", "orders", scheduled_deletion=True)
     assert "delete_secret" not in actions(plan_destroy(full_stack(secrets=[scheduled])))
     assert "delete_secret" in actions(plan_destroy(full_stack(secrets=[scheduled]), True))
 

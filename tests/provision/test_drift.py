@@ -7,34 +7,47 @@ from dataclasses import replace
 import pytest
 
 from proxyctl.errors import UsageError
-from proxyctl.provision.model import Discovery, IngressRule, ProxyInfo, RoleInfo, Subnet
+from proxyctl.model.iam import Role, trust_policy
+from proxyctl.model.network import Rule, Subnet
+from proxyctl.model.proxy import AuthEntry, Proxy
+from proxyctl.model.tags import STACK_TAG
+from proxyctl.provision.model import Discovery
 from proxyctl.provision.plan import build_plan
 from proxyctl.provision.spec import Spec
-from tests.provision.test_terraform import MANAGED, MANAGED_SECRET, aurora
+from tests.provision.test_terraform import MANAGED, MANAGED_KEY, MANAGED_SECRET, aurora
 
 ROLE = "arn:aws:iam::123456789012:role/orders-proxy-rds-proxy"
 GROUP = "sg-0c11c11c11c11c11c"
 
 
-def made_by_init(**changes: object) -> ProxyInfo:
+def entry(item: dict[str, str]) -> AuthEntry:
+    """An Auth entry as DescribeDBProxies gives it."""
+    return AuthEntry(
+        secret_arn=item.get("SecretArn"), iam_auth=item.get("IAMAuth", "DISABLED"),
+        scheme=item.get("AuthScheme", "SECRETS"),
+        client_password_auth=item.get("ClientPasswordAuthType"),
+        description=item.get("Description"),
+    )  # fmt: skip
+
+
+def made_by_init(**changes: object) -> Proxy:
     db = aurora()
-    proxy = ProxyInfo(
+    if "auth" in changes:
+        changes["auth"] = tuple(entry(a) for a in changes["auth"])  # type: ignore[attr-defined]
+    proxy = Proxy(
         name="orders-proxy",
         arn="arn:aws:rds:eu-west-1:123456789012:db-proxy:prx-0123456789abcdef0",
         endpoint="orders-proxy.proxy-abc.eu-west-1.rds.amazonaws.com",
         status="available",
-        stack="orders-proxy",
-        subnets=[s.id for s in db.subnets],
-        security_groups=[GROUP],
-        pool={"MaxConnectionsPercent": 100, "MaxIdleConnectionsPercent": 50,
-              "ConnectionBorrowTimeout": 120},
-        targets=["orders"],
+        tags={STACK_TAG: "orders-proxy"},
+        subnets=tuple(s.id for s in db.subnets),
+        security_groups=(GROUP,),
         require_tls=True,
         idle_client_timeout=1800,
         debug_logging=False,
-        auth=[{"Description": "proxyctl orders-proxy", "AuthScheme": "SECRETS",
+        auth=(entry({"Description": "proxyctl orders-proxy", "AuthScheme": "SECRETS",
                "SecretArn": MANAGED_SECRET, "IAMAuth": "REQUIRED",
-               "ClientPasswordAuthType": "POSTGRES_SCRAM_SHA_256"}],
+               "ClientPasswordAuthType": "POSTGRES_SCRAM_SHA_256"}),),
         role_arn=ROLE,
         engine_family="POSTGRESQL",
         vpc_id=db.vpc_id,
@@ -42,14 +55,21 @@ def made_by_init(**changes: object) -> ProxyInfo:
     return replace(proxy, **changes)  # type: ignore[arg-type]
 
 
-def found(proxy: ProxyInfo, subnets: list[Subnet] | None = None) -> Discovery:
+def found(proxy: Proxy, subnets: list[Subnet] | None = None) -> Discovery:
     db = aurora()
-    role = RoleInfo(ROLE, "orders-proxy-rds-proxy", True, "orders-proxy")
-    rules = [IngressRule(g, db.port, source_group=GROUP) for g in db.security_groups]
+    role = Role("orders-proxy-rds-proxy", ROLE, trust_policy(), {STACK_TAG: "orders-proxy"})
+    rules = [Rule(g, "tcp", db.port, db.port, source_group=GROUP) for g in db.security_groups]
+    pool = {
+        "MaxConnectionsPercent": 100,
+        "MaxIdleConnectionsPercent": 50,
+        "ConnectionBorrowTimeout": 120,
+    }
     return Discovery(
         region="eu-west-1", account="123456789012", partition="aws", database=db,
-        secret=MANAGED, role=role, proxy_group=GROUP, rules=rules, proxy=proxy,
-        subnets=subnets if subnets is not None else db.subnets, proxy_group_stack="orders-proxy",
+        secret=MANAGED, secret_key=MANAGED_KEY, role=role, proxy_group=GROUP, rules=rules,
+        proxy=proxy, proxy_pool=pool, proxy_targets=["orders"],
+        subnets=subnets if subnets is not None else list(db.subnets),
+        proxy_group_stack="orders-proxy",
     )  # fmt: skip
 
 
@@ -102,7 +122,7 @@ def test_the_modify_step_keeps_other_auth_entries_and_names_every_change() -> No
     other = {"Description": "reporting", "AuthScheme": "SECRETS", "SecretArn": "arn:x",
              "IAMAuth": "DISABLED"}  # fmt: skip
     proxy = made_by_init(
-        auth=[other, {**made_by_init().auth[0], "IAMAuth": "DISABLED"}],
+        auth=[other, {**made_by_init().auth[0].as_api(), "IAMAuth": "DISABLED"}],
         role_arn="arn:aws:iam::123456789012:role/elsewhere",
     )
     (step,) = [s for s in build_plan(SPEC, found(proxy)).steps if s.action == "modify_proxy"]

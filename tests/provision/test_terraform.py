@@ -12,7 +12,7 @@ import os
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,10 @@ import pytest
 from hcl2 import SerializationOptions
 
 from proxyctl.errors import NotFoundError, UsageError
-from proxyctl.provision.model import Database, Discovery, SecretInfo, Subnet
+from proxyctl.model.database import Database
+from proxyctl.model.iam import KmsKey, Secret
+from proxyctl.model.network import Subnet
+from proxyctl.provision.model import Discovery
 from proxyctl.provision.policies import (
     SECRETS_POLICY_NAME,
     group_name,
@@ -95,10 +98,15 @@ def rds_instance() -> Database:
     )
 
 
-MANAGED = SecretInfo(MANAGED_SECRET, "rds!cluster-5f0c1e7a", KMS_KEY, customer_managed_key=True)
+MANAGED = Secret(MANAGED_SECRET, "rds!cluster-5f0c1e7a", KMS_KEY)
+MANAGED_KEY = KmsKey(KMS_KEY, customer_managed=True)
 # An existing secret under the AWS-managed key: no kms:Decrypt statement is needed.
-EXISTING = SecretInfo(EXISTING_SECRET, "orders/app", "alias/aws/secretsmanager", False)
-INSTANCE_MANAGED = SecretInfo(INSTANCE_SECRET, "rds!db-77aa0c3e", None, False)
+EXISTING = Secret(EXISTING_SECRET, "orders/app", "alias/aws/secretsmanager")
+INSTANCE_MANAGED = Secret(INSTANCE_SECRET, "rds!db-77aa0c3e", None)
+KEYS = {
+    MANAGED_SECRET: MANAGED_KEY,
+    EXISTING_SECRET: KmsKey("alias/aws/secretsmanager", customer_managed=False),
+}
 
 BASE = {
     "name": "orders-proxy",
@@ -106,7 +114,7 @@ BASE = {
     "allow_sg": ["sg-0a11a11a11a11a11a", "sg-0a22a22a22a22a22a"],
     "allow_cidr": ["10.40.0.0/16", "2001:db8:40::/48"],
 }
-VARIANTS: dict[str, tuple[dict[str, Any], Database, SecretInfo | None]] = {
+VARIANTS: dict[str, tuple[dict[str, Any], Database, Secret | None]] = {
     "aurora": ({}, aurora(), MANAGED),
     "new-secret": ({"secret": "new", "db_user": "app_rw"}, aurora(), None),
     "new-secret-instance": (
@@ -156,11 +164,12 @@ def variant(name: str) -> tuple[Spec, Discovery]:
         partition="aws",
         database=database,
         secret=secret,
+        secret_key=KEYS.get(secret.arn) if secret else None,
         role=None,
         proxy_group=None,
         rules=[],
         proxy=None,
-        subnets=[] if database.kind == "instance" else subnets or database.subnets,
+        subnets=[] if database.kind == "instance" else subnets or list(database.subnets),
     )
 
 
@@ -378,7 +387,7 @@ def test_role_trusts_rds_and_reads_only_the_secret(case: Case) -> None:
         "${aws_secretsmanager_secret.proxy.arn}" if spec.secret == "new" else "${var.secret_arn}"
     )
     assert document(policy["policy"]) == secrets_policy(
-        [secret], kms_keys_for(found.secret), REGION
+        [secret], kms_keys_for(found.secret_key), REGION
     )
     assert proxy["role_arn"] == "${aws_iam_role.proxy.arn}"
 
@@ -549,7 +558,7 @@ def test_creates_a_missing_directory(tmp_path: Path) -> None:
 
 def test_a_missing_secret_is_an_error_and_writes_nothing(tmp_path: Path) -> None:
     spec, found = variant("aurora")
-    found.secret = None
+    found = replace(found, secret=None)
     with pytest.raises(NotFoundError) as raised:
         export_terraform(spec, found, tmp_path / "stack")
     assert raised.value.field == "--secret"
