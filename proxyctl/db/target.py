@@ -51,6 +51,18 @@ class Target:
         name, port = self.via
         return f"{shown} via {f'[{name}]' if ':' in name else name}:{port}"
 
+    def libpq_address(self) -> tuple[str | None, int]:
+        """(hostaddr, port) for libpq, which keeps `host` for TLS: the tunnel's address
+        (resolved here, as libpq takes only a numeric hostaddr) and port with --via; else
+        no hostaddr (libpq resolves the host name) and the endpoint's port."""
+        if self.via is None:
+            return None, self.port
+        import socket
+
+        name, port = self.via
+        found = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
+        return str(found[0][4][0]), port
+
 
 def is_proxy_host(host: str) -> bool:
     """An RDS Proxy endpoint name (its certificate chains to Amazon's roots)."""
