@@ -25,6 +25,9 @@ class ProxyctlError(Exception):
 
     exit_code: ExitCode = ExitCode.BUG
     kind = "error"
+    # True when the result already written on stdout reports this error (check's report
+    # lists AWS's refusal as a finding): the handler then adds no JSON document there.
+    in_result = False
 
     def __init__(self, message: str, hint: str | None = None, field: str | None = None) -> None:
         super().__init__(message)
@@ -69,5 +72,9 @@ class ConnectionProblem(ProxyctlError):
 
 
 class CheckFailed(ProxyctlError):
+    """A check failed: its report, already on stdout, says what and how to fix it; the
+    handler only turns it into exit 6."""
+
     exit_code = ExitCode.CHECK_FAILED
     kind = "check_failed"
+    in_result = True

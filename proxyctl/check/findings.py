@@ -1,20 +1,30 @@
-"""A check's findings: one per thing looked at, each ok, warn or fail, with a hint.
+"""A check's report: its findings (proxyctl.model.findings), the checklist and the verdict.
 
-Pure data and rendering; the phases and control-plane checks produce them.
+Pure data and rendering; the connection phases and control-plane checks produce the
+findings. Finding, Status and their constructors are also importable from here, where
+the control-plane checks take them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import ClassVar
 
+from proxyctl.model.findings import Finding, Status, fail, ok, skip, warn
 
-class Status(StrEnum):
-    OK = "ok"
-    WARN = "warn"
-    FAIL = "fail"
-    SKIP = "skip"
+__all__ = [
+    "ASCII_MARKS",
+    "MARKS",
+    "Finding",
+    "Report",
+    "Status",
+    "checklist_lines",
+    "fail",
+    "marks_for",
+    "ok",
+    "skip",
+    "warn",
+]
 
 
 MARKS = {Status.OK: "✓", Status.WARN: "!", Status.FAIL: "✗", Status.SKIP: "-"}
@@ -29,35 +39,6 @@ def marks_for(encoding: str | None) -> dict[Status, str]:
     except (UnicodeEncodeError, LookupError):
         return ASCII_MARKS
     return MARKS
-
-
-@dataclass
-class Finding:
-    """What one check saw. `code` is stable (runbooks may match on it)."""
-
-    code: str
-    status: Status
-    phase: str
-    message: str
-    hint: str | None = None
-    duration_ms: float | None = None
-    details: dict[str, Any] = field(default_factory=dict)
-
-
-def ok(code: str, phase: str, message: str, **details: Any) -> Finding:
-    return Finding(code, Status.OK, phase, message, details=details)
-
-
-def warn(code: str, phase: str, message: str, hint: str, **details: Any) -> Finding:
-    return Finding(code, Status.WARN, phase, message, hint, details=details)
-
-
-def fail(code: str, phase: str, message: str, hint: str, **details: Any) -> Finding:
-    return Finding(code, Status.FAIL, phase, message, hint, details=details)
-
-
-def skip(code: str, phase: str, message: str, **details: Any) -> Finding:
-    return Finding(code, Status.SKIP, phase, message, details=details)
 
 
 @dataclass

@@ -1,64 +1,23 @@
-"""A TLS handshake read as findings (pure), and the trust store that fits an endpoint."""
+"""A TLS handshake read as findings (pure).
+
+The trust store that fits an endpoint is chosen with the Target (db.target.trust_store);
+it is importable from here too, where the failover drill takes it.
+"""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
-from proxyctl.check.findings import Finding, fail, ok, warn
+from proxyctl.db.target import is_proxy_host
+from proxyctl.db.target import trust_store as trust_store
 from proxyctl.db.tls import EXPIRED, NOT_YET_VALID, Handshake, hostname_matches
+from proxyctl.model.findings import Finding, fail, ok, warn
 
 # Verify codes about dates, which the certificate finding reports: OpenSSL checks a
 # certificate's signature before its dates, so these say nothing against the chain.
 DATE_ERRORS = (EXPIRED, NOT_YET_VALID)
 
 EXPIRY_WARNING_DAYS = 30
-RDS_BUNDLE_URL = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
-# NAME.proxy-ID.REGION... and EP.endpoint.proxy-ID...; the AWS stand-in answers
-# NAME.db-proxy-ID...: the same kind of endpoint, whatever the exact form.
-_PROXY_HOST = re.compile(r"\.(?:db-)?proxy-[a-z0-9]+\.[a-z0-9-]+\.rds\.amazonaws\.com(\.cn)?$")
-_RDS_HOST = re.compile(r"\.rds\.amazonaws\.com(\.cn)?$")
-
-
-def trust_store(host: str, ca_bundle: str | None) -> tuple[str, str, str | None]:
-    """(CA file, what to call it, what is missing) for HOST: one file, given both to the TLS
-    phase and to libpq, whose own default store may be a directory that does not exist
-    (psycopg's wheels look in /usr/lib/psycopg-openssl).
-
-    Proxy endpoints present ACM certificates that chain to Amazon's roots (in certifi),
-    and keep them with --ca-bundle, which adds its CAs: one bundle then serves a drill
-    over a proxy and a direct endpoint. Direct RDS endpoints need the RDS CA bundle;
-    other hosts use --ca-bundle or the system's CA file.
-    """
-    import certifi
-
-    from proxyctl.db.tls import combined_ca_file, system_ca_file
-
-    amazon = "certifi (Amazon Trust Services roots)"
-    name = host.lower().rstrip(".")
-    if _PROXY_HOST.search(name):
-        if ca_bundle:
-            both = combined_ca_file([certifi.where(), ca_bundle])
-            return both, f"{amazon} and --ca-bundle {ca_bundle}", None
-        return certifi.where(), amazon, None
-    if ca_bundle:
-        return ca_bundle, f"--ca-bundle {ca_bundle}", None
-    system = system_ca_file()
-    if system is None:
-        cafile, store = certifi.where(), "certifi (this machine has no system CA file)"
-    else:
-        cafile, store = system, f"the system trust store ({system})"
-    if _RDS_HOST.search(name):
-        return (
-            cafile,
-            store,
-            (
-                "Direct RDS endpoints are signed by the RDS CA: download "
-                f"{RDS_BUNDLE_URL} and pass "
-                "--ca-bundle global-bundle.pem (or set ca_bundle in the config file)."
-            ),
-        )
-    return cafile, store, None
 
 
 def tls_findings(
@@ -183,7 +142,7 @@ def _chain(result: Handshake, store: str, store_hint: str | None, host: str) -> 
         return [ok("tls.chain", "tls", said, store=store)]
     if store_hint:
         hint = store_hint
-    elif _PROXY_HOST.search(host.lower()):
+    elif is_proxy_host(host):
         hint = (
             "Proxy certificates chain to Amazon Root CA 1-4 (in certifi and Mozilla's bundle); "
             "the RDS CA bundle verifies only direct database endpoints."

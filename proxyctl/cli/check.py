@@ -5,44 +5,32 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from proxyctl.cli.options import CaBundle, DatabaseName, DatabaseUser, Port
+from proxyctl.cli.options import (
+    AuthMode,
+    CaBundle,
+    DatabaseName,
+    DatabaseUser,
+    HostName,
+    Port,
+    ProxyName,
+    Via,
+)
 
 if TYPE_CHECKING:
-    from proxyctl.config import Settings
+    from proxyctl.app import App
 
 AWS = "Control plane"
 
 
 def check(
     ctx: typer.Context,
-    proxy: Annotated[
-        str | None,
-        typer.Option(
-            metavar="NAME", help="Proxy name: its endpoint and settings are looked up in AWS."
-        ),
-    ] = None,
-    host: Annotated[
-        str | None, typer.Option(metavar="HOST", help="Endpoint host name (data plane only).")
-    ] = None,
+    proxy: ProxyName = None,
+    host: HostName = None,
     port: Port = 5432,
     user: DatabaseUser = None,
     database: DatabaseName = "postgres",
-    auth: Annotated[
-        str | None,
-        typer.Option(
-            metavar="MODE",
-            help="iam (a token), secret (the proxy's secret for --user) or password "
-            "(PGPASSWORD or a prompt). Default: iam unless the proxy has IAM auth off.",
-        ),
-    ] = None,
-    via: Annotated[
-        str | None,
-        typer.Option(
-            metavar="HOST:PORT",
-            help="Reach the endpoint through a local tunnel; TLS and the token still use "
-            "the real host name.",
-        ),
-    ] = None,
+    auth: AuthMode = None,
+    via: Via = None,
     ca_bundle: CaBundle = None,
     connect_timeout: Annotated[
         float,
@@ -96,22 +84,19 @@ def check(
       proxyctl check --host db.example.com --user app --auth password --ca-bundle ca.pem
       proxyctl --output json check --proxy orders --user app --source-cidr 10.0.0.0/16
     """
-    from proxyctl.cli.check_run import CheckOptions, run_check
+    from proxyctl import reach
+    from proxyctl.check.run import CheckOptions, check_options, run
+    from proxyctl.cli.check_view import CheckView
 
-    settings: Settings = ctx.obj.settings
+    app: App = ctx.obj
     options = CheckOptions(
-        proxy=proxy,
-        host=host,
-        port=port,
-        user=user,
-        database=database,
-        auth=auth,
-        via=via,
-        ca_bundle=ca_bundle,
         timeout=connect_timeout,
         samples=samples,
         skip_aws=skip_aws,
         source_sgs=source_sg or [],
         source_cidrs=source_cidr or [],
     )
-    run_check(settings, options)
+    check_options(options)
+    connection = reach.ConnectionOptions(proxy, host, port, user, database, auth, via, ca_bundle)
+    found = reach.find(app, connection)
+    run(app, found.target(), options, CheckView(app.json), found.proxy)

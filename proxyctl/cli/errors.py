@@ -12,7 +12,7 @@ from typer._click import exceptions as click_exceptions
 from typer._click.core import ParameterSource
 
 from proxyctl import __version__
-from proxyctl.errors import ExitCode, ProxyctlError, UsageError
+from proxyctl.errors import CheckFailed, ExitCode, ProxyctlError, UsageError
 
 REPORT_HINT = (
     f"This is a bug in proxyctl {__version__}. Run the same command with --debug and "
@@ -106,6 +106,8 @@ def run_guarded(call: Callable[[], Any]) -> int:
         if code == ExitCode.INTERRUPTED:
             sys.stderr.write("interrupted\n")
         return int(code)
+    if isinstance(error, CheckFailed):  # its report, on stdout, already said it all
+        return int(error.exit_code)
     from proxyctl.output import report_error
 
     report_error(_redacted(error), state.json)

@@ -66,9 +66,11 @@ class Prompter:
 
         return bool(questionary.confirm(question, default=default).unsafe_ask())
 
-    def password(self, flag: str, question: str) -> str:
+    def password(self, flag: str, question: str, repeat: bool = True) -> str:
         import questionary
 
+        if not repeat:
+            return str(questionary.password(question).unsafe_ask())
         while True:  # a typo asks again: the answers before it are kept
             first = questionary.password(question, validate=inline_check(_not_empty)).unsafe_ask()
             again = questionary.password("Repeat it:").unsafe_ask()
@@ -116,7 +118,7 @@ class Defaults:
     def confirm(self, flag: str, question: str, default: bool) -> bool:
         return default
 
-    def password(self, flag: str, question: str) -> str:
+    def password(self, flag: str, question: str, repeat: bool = True) -> str:
         raise self._missing(flag, question)
 
     def typed(self, flag: str, question: str, expected: str) -> bool:

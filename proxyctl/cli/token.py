@@ -8,11 +8,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from proxyctl.cli.options import CaBundle
-from proxyctl.errors import UsageError
+from proxyctl.cli.options import CaBundle, DatabaseUser, HostName, Port, ProxyName
 
 if TYPE_CHECKING:
-    from proxyctl.config import Settings
+    from proxyctl.app import App
 
 app = typer.Typer()
 
@@ -27,21 +26,13 @@ class TokenFormat(StrEnum):
 @app.callback(invoke_without_command=True)
 def token(
     ctx: typer.Context,
-    proxy: Annotated[
-        str | None,
-        typer.Option(metavar="NAME", help="Proxy name: its endpoint is looked up in AWS."),
-    ] = None,
-    host: Annotated[
-        str | None, typer.Option(metavar="HOST", help="Endpoint host name to sign for.")
-    ] = None,
-    port: Annotated[
-        int, typer.Option(min=1, max=65535, metavar="PORT", help="Endpoint port.")
-    ] = 5432,
-    user: Annotated[
-        str | None, typer.Option(metavar="USER", help="Database user the token is for.")
-    ] = None,
+    proxy: ProxyName = None,
+    host: HostName = None,
+    port: Port = 5432,
+    user: DatabaseUser = None,
     database: Annotated[
-        str, typer.Option(metavar="DB", help="Database name, for --format env and uri.")
+        str,
+        typer.Option(metavar="DB", help="Database to connect to, for --format env and uri."),
     ] = "postgres",
     fmt: Annotated[
         TokenFormat,
@@ -71,69 +62,37 @@ def token(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from proxyctl import validate
+    from proxyctl import reach
     from proxyctl.aws.signing import issue_token
-    from proxyctl.cli.prompts import ask_text
-    from proxyctl.output import emit, warn
+    from proxyctl.output import emit
 
-    settings: Settings = ctx.obj.settings
-    if proxy is not None and host is not None:
-        raise UsageError("--proxy and --host both name the endpoint: give one.", field="--proxy")
-    if proxy is None and host is None:
-        raise UsageError(
-            "give --proxy NAME or --host HOST.",
-            hint="--proxy looks the endpoint up in AWS; --host signs for a host name as given.",
-            field="--host",
+    application: App = ctx.obj
+    options = reach.ConnectionOptions(proxy, host, port, user, database, ca_bundle=ca_bundle)
+    found = reach.find(application, options)
+    if found.proxy is not None and found.proxy.status != "available":
+        application.warn(
+            f"proxy {found.proxy.name} is {found.proxy.status}; the token is valid but "
+            "connections may fail."
         )
-    if user is None:
-        user = ask_text(settings, "--user", "Database user:", validate.db_user)
-    validate.db_user(user)
-    region = None
-    if proxy is not None:
-        host, region = _proxy_endpoint(settings, validate.proxy_name(proxy))
-    target = validate.host(str(host))
+    target = found.target()
+    settings = application.settings
     made, warning = issue_token(
-        settings.named_profile, settings.region, target, port, user, database, region
+        settings.named_profile,
+        settings.region,
+        target.host,
+        target.port,
+        target.user,
+        target.database,
+        target.region,
     )
     if warning:
-        warn(warning)
-    made.sslrootcert, missing = root_cert(target, ca_bundle)
+        application.warn(warning)
+    # The CA file that verifies the endpoint, as check chooses it; what is missing from it.
+    made.sslrootcert, missing = target.cafile, target.store_hint
     if missing and fmt in (TokenFormat.env, TokenFormat.uri) and not settings.json:
-        warn(missing)
+        application.warn(missing)
     made.fmt = fmt.value
     emit(made, settings.json or fmt is TokenFormat.json)
-
-
-def root_cert(host: str, ca_bundle: str | None) -> tuple[str | None, str | None]:
-    """The CA file that verifies `host` for libpq, and what is missing when it cannot.
-
-    The trust store is the one `check` uses for the same host: --ca-bundle when given
-    (with Amazon's roots for a proxy endpoint), Amazon's roots (certifi) for a proxy
-    endpoint, the system's CA file otherwise; a direct RDS endpoint without --ca-bundle
-    gets the system's file and the hint to download the RDS CA bundle.
-    """
-    from pathlib import Path
-
-    from proxyctl.check.tlsreport import trust_store
-
-    if ca_bundle is not None:
-        path = Path(ca_bundle).expanduser()
-        if not path.is_file():
-            raise UsageError(f"--ca-bundle: no file {ca_bundle}.", field="--ca-bundle")
-        ca_bundle = str(path.resolve())  # still right after a cd
-    found, _name, missing = trust_store(host, ca_bundle)
-    return found, missing
-
-
-def _proxy_endpoint(settings: "Settings", name: str) -> tuple[str, str]:
-    from proxyctl.aws import proxies, session
-    from proxyctl.output import warn
-
-    rds = session.client(settings, "rds")
-    found = proxies.describe_proxy(rds, name, rds.meta.region_name)
-    if found.status != "available":
-        warn(f"proxy {name} is {found.status}; the token is valid but connections may fail.")
-    return found.endpoint, str(rds.meta.region_name)
 
 
 @app.command("inspect")
@@ -159,6 +118,6 @@ def inspect(
     from proxyctl.output import emit
     from proxyctl.tokens import inspect_token
 
-    settings: Settings = ctx.obj.settings
+    application: App = ctx.obj
     text = sys.stdin.read() if token == "-" else token
-    emit(inspect_token(text, datetime.now(UTC)), settings.json)
+    emit(inspect_token(text, datetime.now(UTC)), application.json)

@@ -1,7 +1,8 @@
 """The data plane, phase by phase: resolve, TCP, TLS, authenticate, query.
 
 Each phase is timed and reported as findings; the phases stop at the first
-failure, and every phase that ran is reported.
+failure, and every phase that ran is reported. These phases say what happened; the
+caller (check) supplies how a TLS handshake is judged and what a sign-in error means.
 """
 
 from __future__ import annotations
@@ -14,27 +15,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from proxyctl.check.findings import Finding, Status, fail, ok, skip, warn
-from proxyctl.check.hints import explain
 from proxyctl.db import tls
 from proxyctl.db.bounded import Overdue, within
+from proxyctl.db.target import Target
+from proxyctl.model.findings import Finding, Status, fail, ok, skip, warn
 
 
 @dataclass
-class Target:
-    """Where to connect and as whom. `host`/`port` are the real endpoint: TLS's SNI and
-    certificate check and the IAM token use them, even when `via` reaches a tunnel."""
+class Phases:
+    """One run of the phases against a Target: its bounds, what it found, and the caller's
+    reading of a TLS handshake and of a sign-in error (code and hint)."""
 
-    host: str
-    port: int
-    user: str
-    database: str
-    password: Callable[[], str]
-    auth: str
-    cafile: str  # one file for the TLS phase and libpq alike (see tlsreport.trust_store)
-    store: str
-    store_hint: str | None = None
-    via: tuple[str, int] | None = None
+    target: Target
+    read_tls: Callable[[tls.Handshake], list[Finding]]
+    explain: Callable[[str], tuple[str, str]]
     timeout: float = 5.0
     samples: int = 10
     findings: list[Finding] = field(default_factory=list)
@@ -43,7 +37,7 @@ class Target:
 
 
 @contextmanager
-def timed(t: Target, phase: str) -> Iterator[list[Finding]]:
+def timed(t: Phases, phase: str) -> Iterator[list[Finding]]:
     """Collect the phase's findings, stamp the first with the phase's duration, and hand
     them on as the phase ends; on Ctrl-C, say that the phase was interrupted."""
     found: list[Finding] = []
@@ -61,8 +55,8 @@ def timed(t: Target, phase: str) -> Iterator[list[Finding]]:
                 t.on_phase(found)
 
 
-def resolve(t: Target) -> list[str]:
-    name, port = t.via if t.via else (t.host, t.port)
+def resolve(t: Phases) -> list[str]:
+    name, port = t.target.dial
     with timed(t, "resolve") as out:
         try:  # the resolver's own retries can take long: bounded like every phase
             infos = within(
@@ -94,8 +88,9 @@ def resolve(t: Target) -> list[str]:
         addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
         private = [a for a in addresses if _private(a)]
         shown = ", ".join(addresses)
-        where = f"{name} (tunnel for {t.host})" if t.via else name
-        if private and not t.via:
+        via = t.target.via
+        where = f"{name} (tunnel for {t.target.host})" if via else name
+        if private and not via:
             out.append(
                 warn(
                     "dns.private",
@@ -118,8 +113,8 @@ def _private(address: str) -> bool:
     return ip.is_private and not ip.is_loopback
 
 
-def connect_tcp(t: Target, addresses: list[str]) -> tuple[str, int] | None:
-    port = t.via[1] if t.via else t.port
+def connect_tcp(t: Phases, addresses: list[str]) -> tuple[str, int] | None:
+    port = t.target.dial[1]
     refused, timed_out = [], []
     with timed(t, "tcp") as out:
         for address in addresses:
@@ -158,10 +153,10 @@ def connect_tcp(t: Target, addresses: list[str]) -> tuple[str, int] | None:
     return None
 
 
-def check_tls(t: Target, address: tuple[str, int]) -> bool:
+def check_tls(t: Phases, address: tuple[str, int]) -> bool:
     with timed(t, "tls") as out:
         try:
-            result = tls.handshake(address, t.host, t.cafile, t.timeout)
+            result = tls.handshake(address, t.target.host, t.target.cafile, t.timeout)
         except TimeoutError:
             out.append(
                 fail(
@@ -178,17 +173,16 @@ def check_tls(t: Target, address: tuple[str, int]) -> bool:
                 fail("tls.io", "tls", f"the TLS start failed: {exc}.", "Run again with --debug.")
             )
             return False
-        from proxyctl.check.tlsreport import tls_findings
-
-        out.extend(tls_findings(result, t.host, t.store, t.store_hint, tls.now()))
+        out.extend(t.read_tls(result))
     return not any(f.status is Status.FAIL for f in out)
 
 
-def authenticate(t: Target, address: tuple[str, int]) -> Any:
+def authenticate(phases: Phases, address: tuple[str, int]) -> Any:
     import psycopg
 
+    t = phases.target
     password = t.password()  # before the clock starts: a prompt's typing time is not sign-in
-    with timed(t, "auth") as out:
+    with timed(phases, "auth") as out:
         try:
             conn = psycopg.connect(
                 host=t.host,
@@ -199,13 +193,13 @@ def authenticate(t: Target, address: tuple[str, int]) -> Any:
                 password=password,
                 sslmode="verify-full",
                 sslrootcert=t.cafile,
-                connect_timeout=max(1, round(t.timeout)),
+                connect_timeout=max(1, round(phases.timeout)),
                 application_name="proxyctl-check",
                 autocommit=True,
             )
         except psycopg.OperationalError as exc:
             message = _last_line(str(exc))
-            code, hint = explain(message)
+            code, hint = phases.explain(message)
             out.append(
                 fail(code, "auth", f"{t.user} could not sign in ({t.auth}): {message}", hint)
             )
@@ -220,7 +214,7 @@ def _last_line(message: str) -> str:
     return lines[-1] if lines else message
 
 
-def run(t: Target) -> list[Finding]:
+def run(t: Phases) -> list[Finding]:
     """Every phase in order, stopping at the first failure."""
     addresses = resolve(t)
     address = connect_tcp(t, addresses) if addresses else None

@@ -11,11 +11,11 @@ import statistics
 import time
 from typing import TYPE_CHECKING, Any
 
-from proxyctl.check.findings import Finding, fail, ok
 from proxyctl.db.bounded import Overdue, Worker, cut
+from proxyctl.model.findings import Finding, fail, ok
 
 if TYPE_CHECKING:
-    from proxyctl.db.phases import Target
+    from proxyctl.db.phases import Phases
 
 QUERY = (
     "select version(), current_user, current_database(), inet_server_addr(), pg_is_in_recovery()"
@@ -28,7 +28,7 @@ LOST_HINT = (
 )
 
 
-def run_query(t: Target, conn: Any) -> None:
+def run_query(t: Phases, conn: Any) -> None:
     from proxyctl.db.phases import timed
 
     worker = Worker()
@@ -46,7 +46,7 @@ def run_query(t: Target, conn: Any) -> None:
         conn.close()
 
 
-def _round_trips(t: Target, worker: Worker, conn: Any, out: list[Finding]) -> None:
+def _round_trips(t: Phases, worker: Worker, conn: Any, out: list[Finding]) -> None:
     times = []
     for number in range(1, t.samples + 1):
         what = f"round trip {number} of {t.samples}"
@@ -59,7 +59,7 @@ def _round_trips(t: Target, worker: Worker, conn: Any, out: list[Finding]) -> No
 
 
 def _statement(
-    t: Target, worker: Worker, conn: Any, sql: str, what: str, out: list[Finding]
+    t: Phases, worker: Worker, conn: Any, sql: str, what: str, out: list[Finding]
 ) -> tuple[Any, float] | None:
     """(first row, milliseconds), or None after adding the finding that says why not."""
     import psycopg

@@ -24,8 +24,6 @@ SECRET_RECOVERY_DAYS = 30  # Secrets Manager's default recovery window
 
 
 @dataclass
-
-
 @dataclass
 class DestroyPlan:
     """A plan whose steps have no undo: apply runs it as it runs init's."""

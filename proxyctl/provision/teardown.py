@@ -30,9 +30,9 @@ def run(
 ) -> DestroyPlan | DestroyResult:
     from proxyctl import validate
     from proxyctl.aws import actions
-    from proxyctl.provision.found import find_stack
     from proxyctl.provision.apply import apply
     from proxyctl.provision.destroy import plan_destroy
+    from proxyctl.provision.found import find_stack
 
     validate.proxy_name(name, field="NAME")
     c = app.clients

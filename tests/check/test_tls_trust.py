@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from proxyctl.check.tlsreport import trust_store
 from proxyctl.db import tls
+from proxyctl.db.target import trust_store
 from tests import pg
 from tests.check.test_dataplane import check
 from tests.conftest import Cli

@@ -77,12 +77,12 @@ def test_missing_user_is_asked_for_on_a_terminal() -> None:
 def test_no_prompt_with_ci_set_even_on_a_terminal() -> None:
     code, screen = run_in_terminal(["token", "--host", SAMPLE_HOST], "x", {"CI": "true"})
     assert code == 2
-    assert "Database user" not in screen
+    assert "? Database user" not in screen  # the question shows in the error, not as a prompt
     assert "--user is required" in screen and "CI is set" in screen
 
 
 def test_no_prompt_with_no_input_even_on_a_terminal() -> None:
     code, screen = run_in_terminal(["--no-input", "token", "--host", SAMPLE_HOST], "x", {})
     assert code == 2
-    assert "Database user" not in screen
+    assert "? Database user" not in screen  # the question shows in the error, not as a prompt
     assert "--user is required" in screen and "prompts are off: --no-input" in screen
