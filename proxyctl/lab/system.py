@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import os
 import pwd
+import signal
 import socket
 import subprocess
 import tempfile
+import time
+from contextlib import suppress
 from pathlib import Path
 
 from proxyctl.lab.errors import LabFailed, LabToolMissing
@@ -138,3 +141,38 @@ def log_tail(log: Path, size: int = 2000) -> str:
     """The end of a server's log, to quote in an error."""
     text = log.read_text(errors="replace")[-size:] if log.exists() else "(no log)"
     return f"\n{log}:\n{text}"
+
+
+def stop_pid(pid: int, timeout: float = 10) -> None:
+    """SIGTERM to PID, SIGKILL if it still runs after TIMEOUT seconds; returns once it has
+    ended. It need not be our child: a lab outlives the command that started it."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with suppress(ProcessLookupError):
+            os.kill(pid, sig)
+        deadline = time.monotonic() + timeout
+        while is_running(pid):
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
+        else:
+            return
+    raise LabFailed(f"process {pid} still runs after SIGKILL")
+
+
+def is_running(pid: int) -> bool:
+    """Whether PID runs. A zombie has ended (its parent, maybe PID 1, has yet to reap it);
+    our own child is reaped here."""
+    with suppress(ChildProcessError):
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    if not Path("/proc").is_dir():  # macOS: only whether the pid exists
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"

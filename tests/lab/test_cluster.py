@@ -8,6 +8,7 @@ import psycopg
 import pytest
 
 from proxyctl.lab.cluster import Cluster, fail_over, start_cluster
+from proxyctl.lab.system import is_running
 from tests.pg import or_fail
 
 pytest_plugins = ["tests.standby"]
@@ -47,14 +48,4 @@ def test_stop_leaves_no_process(pg_bindir: Path, tmp_path: Path) -> None:
 
     cluster.stop()
 
-    assert [pid for pid in pids if _running(pid)] == []
-
-
-def _running(pid: int) -> bool:
-    """Whether PID runs: a zombie has ended (pg_ctl's servers are reparented to PID 1,
-    which may be slow to reap them)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    assert [pid for pid in pids if is_running(pid)] == []

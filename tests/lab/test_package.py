@@ -6,15 +6,15 @@ from __future__ import annotations
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 import proxyctl.lab
 from proxyctl.lab import certs, moto
-from proxyctl.lab.aws_world import seed_aurora
 from proxyctl.lab.errors import LabFailed, LabToolMissing
 from proxyctl.lab.pgbouncer import find_pgbouncer
-from proxyctl.lab.system import free_port
+from proxyctl.lab.system import free_port, is_running
 from tests.aws_world import boto_client
 
 HEAVY = ("pytest", "boto3", "botocore", "psycopg", "moto", "trustme")
@@ -55,17 +55,21 @@ def test_missing_pgbouncer_says_how_to_get_it(monkeypatch: pytest.MonkeyPatch) -
     assert "`brew install pgbouncer`" in caught.value.hint
 
 
-def test_reset_empties_the_aws_stand_in(aws: str) -> None:
-    seed_aurora(aws)
-    rds = boto_client(aws, "rds")
-    assert [c["DBClusterIdentifier"] for c in rds.describe_db_clusters()["DBClusters"]] == [
-        "orders-db"
-    ]
-    moto.reset_moto(aws)
-    assert rds.describe_db_clusters()["DBClusters"] == []
-
-
 def test_resetting_nothing_listening_is_a_lab_failure() -> None:
     url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(LabFailed, match=f"could not reset the AWS stand-in at {url}"):
         moto.reset_moto(url)
+
+
+def test_moto_as_its_own_process_answers_and_stops(tmp_path: Path) -> None:
+    log = tmp_path / "moto.log"
+    server = moto.start_moto_process(log)
+    try:
+        assert server.pid is not None and is_running(server.pid)
+        sts = boto_client(server.url, "sts")
+        assert sts.get_caller_identity()["Account"] == "123456789012"  # moto's account
+    finally:
+        server.stop()
+    assert not is_running(server.pid)
+    with pytest.raises(LabFailed, match=f"could not reset the AWS stand-in at {server.url}"):
+        moto.reset_moto(server.url)
