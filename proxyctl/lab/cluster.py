@@ -176,8 +176,8 @@ def fail_over(cluster: Cluster, hold: float = 0.0) -> None:
     time.sleep(hold)
     cluster.standby.promote()
     cluster.bouncer.admin("PAUSE")
-    write_file(cluster.bouncer.databases_file, databases_section(cluster.standby).encode(), 0o644)
-    cluster.bouncer.admin("RELOAD", "RESUME")
+    cluster.bouncer.point_at(cluster.standby)
+    cluster.bouncer.admin("RESUME")
     cluster.primary, cluster.standby = cluster.standby, cluster.primary
 
 
