@@ -149,8 +149,9 @@ class Found:
     def _secret(self) -> str:
         from proxyctl.aws.secrets import password_for
 
-        assert self.proxy is not None  # find() refuses --auth secret without --proxy
-        return password_for(self.app.clients, self.proxy.secret_arns, self.user)
+        # find() refuses --auth secret without --proxy: no proxy here is no secret.
+        arns = self.proxy.secret_arns if self.proxy is not None else []
+        return password_for(self.app.clients, arns, self.user)
 
     def _typed(self) -> str:
         if os.environ.get("PGPASSWORD"):

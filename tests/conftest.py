@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +13,9 @@ import pytest
 from typer.testing import CliRunner
 
 from proxyctl.cli.app import app
+from proxyctl.lab.moto import reset_moto, start_moto
 from tests.aws_world import REGION, boto_client
+from tests.pg import or_fail
 
 __all__ = ["REGION", "boto_client"]
 
@@ -88,34 +88,20 @@ def config_file(isolated: Path) -> Path:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
     """One moto server for the whole session (its first start costs seconds)."""
-    import logging
-
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request otherwise
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+    moto = or_fail(start_moto)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield moto.url
     finally:
-        server.stop()
+        moto.stop()
 
 
 @pytest.fixture
 def aws(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """A clean moto server, with PROXYCTL_ENDPOINT_URL pointing at it."""
-    request = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")
-    urllib.request.urlopen(request, timeout=10).close()
+    reset_moto(moto_server)
     monkeypatch.setenv("PROXYCTL_ENDPOINT_URL", moto_server)
     return moto_server
 

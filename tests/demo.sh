@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # proxyctl init end to end against a local AWS stand-in, with no AWS account:
 #   bash tests/demo.sh
-# Installs proxyctl and moto into .venv, starts moto_server on loopback, seeds
+# Installs proxyctl with its lab extra (moto) into .venv, starts moto_server on loopback, seeds
 # it with a sample Aurora PostgreSQL cluster (two instances, an RDS-managed
 # secret, a subnet group over two AZs), runs `proxyctl init` with its defaults
 # and no prompts, then makes an IAM token for the new proxy and reads it back.
@@ -10,7 +10,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 python=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$python" -m venv .venv
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e . 'moto[server]>=5.2,<6'
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[lab]'
 
 port=$(.venv/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 .venv/bin/moto_server -H 127.0.0.1 -p "$port" >/dev/null 2>&1 &

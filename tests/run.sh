@@ -12,7 +12,7 @@ if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null
     exit 2
 fi
 
-# PostgreSQL server binaries, found as tests/pg.py finds them (the db/ and check/ tests
+# PostgreSQL server binaries, found as proxyctl/lab/postgres.py finds them (the db/ and check/ tests
 # start real servers): PROXYCTL_PG_BINDIR, pg_config --bindir, PATH, /usr/lib/postgresql.
 has_pg_server() {
     local dir initdb
@@ -24,7 +24,7 @@ has_pg_server() {
     return 1
 }
 
-# PgBouncer, found as tests/standby.py finds it: PATH, or Debian's /usr/sbin (not on a
+# PgBouncer, found as proxyctl/lab/pgbouncer.py finds it: PATH, or Debian's /usr/sbin (not on a
 # user's PATH).
 has_pgbouncer() {
     command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ]

@@ -54,3 +54,15 @@ class Clients:
             arn = self.sts.get_caller_identity()["Arn"]
         parts = arn.split(":")
         return parts[1], parts[4]
+
+
+def endpoint_client(
+    service: str, endpoint_url: str, region: str, credentials: tuple[str, str] | None = None
+) -> Any:
+    """A plain client for SERVICE at ENDPOINT_URL (a local AWS stand-in), outside any
+    settings or profile; CREDENTIALS (key id, secret) or else boto3's usual chain."""
+    import boto3
+
+    names = ("aws_access_key_id", "aws_secret_access_key")
+    keys = dict(zip(names, credentials or (), strict=False))
+    return boto3.client(service, region_name=region, endpoint_url=endpoint_url, **keys)

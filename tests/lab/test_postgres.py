@@ -1,4 +1,4 @@
-"""The test servers from tests/pg.py behave as the db/ and drill/ tests rely on."""
+"""The lab's PostgreSQL servers behave as the db/, check/ and drill/ tests rely on."""
 
 from __future__ import annotations
 
@@ -9,8 +9,12 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests import pg
-from tests.pg import APP_PASSWORD, HOST, PgServer, StartServer, hanging_server
+from proxyctl.lab import postgres
+from proxyctl.lab.errors import LabToolMissing
+from proxyctl.lab.faults import hanging_server
+from proxyctl.lab.postgres import APP_PASSWORD, PgServer, start_server
+from proxyctl.lab.system import HOST
+from tests.pg import StartServer
 
 SSL_QUERY = "select current_user, ssl from pg_stat_ssl where pid = pg_backend_pid()"
 
@@ -55,7 +59,7 @@ def test_expired_certificate_fails_verify_full_until_a_new_one_is_used(
     pg_bindir: Path, tmp_path: Path
 ) -> None:
     yesterday = datetime.now(UTC) - timedelta(days=1)
-    server = pg.start_server(tmp_path / "expired", not_after=yesterday, bindir=pg_bindir)
+    server = start_server(tmp_path / "expired", not_after=yesterday, bindir=pg_bindir)
     try:
         assert server.ca is not None
         with pytest.raises(psycopg.OperationalError, match="certificate verify failed"):
@@ -103,10 +107,15 @@ def test_missing_binaries_say_how_to_get_them(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setattr(pg, "DEBIAN_PG_ROOT", tmp_path)
-    with pytest.raises(pg.PgUnavailable, match="apt-get install postgresql"):
-        pg.find_bindir()
+    monkeypatch.setattr(postgres, "DEBIAN_PG_ROOT", tmp_path)
+    missing = r"^PostgreSQL server binaries \(initdb, pg_ctl, postgres\) not found$"
+    with pytest.raises(LabToolMissing, match=missing) as caught:
+        postgres.find_bindir()
+    assert caught.value.exit_code == 2
+    assert caught.value.hint is not None
+    assert "`apt-get install postgresql`" in caught.value.hint
+    assert "`brew install postgresql@15`" in caught.value.hint
 
     monkeypatch.setenv("PROXYCTL_PG_BINDIR", str(tmp_path))
-    with pytest.raises(pg.PgUnavailable, match=f"PROXYCTL_PG_BINDIR={tmp_path} has no initdb"):
-        pg.find_bindir()
+    with pytest.raises(LabToolMissing, match=f"PROXYCTL_PG_BINDIR={tmp_path} has no initdb"):
+        postgres.find_bindir()
