@@ -11,8 +11,9 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from proxyctl.drill.samples import DrillEvent, EventKind, ProbeSample
+from proxyctl.drill.samples import DrillEvent, EventKind
 from proxyctl.drill.timeline import STALL
+from proxyctl.model.probe import ProbeSample
 from proxyctl.output import clean
 
 STRIP = 60  # probes shown per endpoint in the live view

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from proxyctl.db.classify import ProbeError, classify
 from proxyctl.db.tokencache import TokenCache
-from proxyctl.drill.samples import ErrorClass, Outcome, ProbeSample
+from proxyctl.model.probe import ErrorClass, Outcome, ProbeSample
 
 __all__ = ["Endpoint", "ProbeError", "Prober", "TokenCache", "classify"]
 

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from proxyctl.drill import tables
-from proxyctl.drill.samples import DrillEvent, DrillSettings, EndpointKind, ProbeSample
+from proxyctl.drill.samples import DrillEvent, DrillSettings, EndpointKind
 from proxyctl.drill.timeline import Analysis, fmt_seconds
 from proxyctl.errors import UsageError
+from proxyctl.model.probe import ProbeSample
 from proxyctl.output import iso, jsonable
 
 REPORT_KIND = "failover-report"

@@ -9,8 +9,9 @@ from html import escape
 
 from proxyctl.drill import tables
 from proxyctl.drill.report import endpoints_table, settings_line
-from proxyctl.drill.samples import DrillEvent, DrillSettings, ErrorClass, ProbeSample
+from proxyctl.drill.samples import DrillEvent, DrillSettings
 from proxyctl.drill.timeline import Analysis
+from proxyctl.model.probe import ErrorClass, ProbeSample
 
 OK_COLOUR = "#2f9e44"
 COLOURS = {

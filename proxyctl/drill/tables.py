@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from proxyctl.drill.samples import DrillEvent, ErrorClass
+from proxyctl.drill.samples import DrillEvent
 from proxyctl.drill.timeline import Analysis, EndpointAnalysis, fmt_seconds
+from proxyctl.model.probe import ErrorClass
 from proxyctl.output import iso
 
 Table = tuple[list[str], list[list[str]]]

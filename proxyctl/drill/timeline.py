@@ -26,15 +26,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from proxyctl.drill.samples import (
-    DrillEvent,
-    Endpoint,
-    EndpointKind,
-    ErrorClass,
-    EventKind,
-    ProbeSample,
-    reached_read_only,
-)
+from proxyctl.drill.samples import DrillEvent, Endpoint, EndpointKind, EventKind, reached_read_only
+from proxyctl.model.probe import ErrorClass, ProbeSample
 
 END_KINDS = (EventKind.SETTLED, EventKind.TIMEOUT, EventKind.INTERRUPTED)
 STALL = 1.0  # seconds: a probe answered later than this did not answer in time

@@ -20,15 +20,10 @@ import pytest
 
 from proxyctl.drill.report import check_report_path, gate, md_table, write_report
 from proxyctl.drill.report_html import COLOURS, OK_COLOUR
-from proxyctl.drill.samples import (
-    DrillEvent,
-    ErrorClass,
-    EventKind,
-    Outcome,
-    ProbeSample,
-)
+from proxyctl.drill.samples import DrillEvent, EventKind
 from proxyctl.drill.timeline import Analysis, analyze
 from proxyctl.errors import UsageError
+from proxyctl.model.probe import ErrorClass, Outcome, ProbeSample
 from proxyctl.output import jsonable
 from tests.drill.test_timeline import _stale_dns
 from tests.drill.timelines import (

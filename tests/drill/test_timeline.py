@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from proxyctl.drill.samples import EndpointKind, ErrorClass, EventKind, ProbeSample
+from proxyctl.drill.samples import EndpointKind, EventKind
 from proxyctl.drill.settle import settled
 from proxyctl.drill.timeline import (
     Analysis,
@@ -17,6 +17,7 @@ from proxyctl.drill.timeline import (
     percentile,
     resolution,
 )
+from proxyctl.model.probe import ErrorClass, ProbeSample
 from tests.drill.timelines import (
     DIRECT,
     NEW,
