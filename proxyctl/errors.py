@@ -25,6 +25,9 @@ class ProxyctlError(Exception):
 
     exit_code: ExitCode = ExitCode.BUG
     kind = "error"
+    # True once the command has written its result on stdout: in JSON mode the handler
+    # then adds no error document there, so that stdout holds one document.
+    result_written = False
 
     def __init__(self, message: str, hint: str | None = None, field: str | None = None) -> None:
         super().__init__(message)

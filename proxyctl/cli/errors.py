@@ -106,7 +106,7 @@ def run_guarded(call: Callable[[], Any]) -> int:
         return int(code)
     from proxyctl.output import report_error
 
-    report_error(_redacted(error), state.json)
+    report_error(_redacted(error), state.json and not error.result_written)
     if state.debug:
         from proxyctl.output import clean
 

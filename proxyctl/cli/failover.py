@@ -11,6 +11,7 @@ from proxyctl.cli.options import CaBundle, DatabaseName, DatabaseUser, Port
 if TYPE_CHECKING:
     from proxyctl.config import Settings
 
+
 PROBES = "Probes"
 TRIGGER = "Trigger"
 END = "End and report"
@@ -246,12 +247,15 @@ def failover_test(
       proxyctl failover-test --host db.test --no-direct --auth password --user app \\
         --trigger command --trigger-command 'pg_ctl promote -D /srv/standby' --yes
     """
-    from proxyctl.cli.failover_run import FailoverOptions, run_failover
+    from proxyctl.cli.drill_view import show_result
+    from proxyctl.cli.failover_target import may_replace, reach, screen
+    from proxyctl.drill import flow
+    from proxyctl.drill.options import FailoverOptions
 
     settings: Settings = ctx.obj
     settings.yes = settings.yes or yes
     if report is not None:
-        _may_replace(settings, report, force)
+        may_replace(settings, report, force)
     options = FailoverOptions(
         proxy=proxy,
         host=host,
@@ -281,22 +285,6 @@ def failover_test(
         skip_preflight=skip_preflight,
         stall=stall,
         allow_no_failover=allow_no_failover,
+        yes=settings.yes,
     )
-    run_failover(settings, options)
-
-
-def _may_replace(settings: "Settings", report: Path, force: bool) -> None:
-    """Ask before the drill, not after it, whether an existing report may be replaced."""
-    from proxyctl.drill.report import check_report_path
-    from proxyctl.files import confirm_overwrite
-
-    check_report_path(report)  # a symbolic link or anything but a file is refused there
-    if not report.exists():
-        return
-
-    def confirm(question: str) -> bool:
-        import questionary
-
-        return bool(questionary.confirm(question, default=False).unsafe_ask())
-
-    confirm_overwrite([report], "--report", force, None if settings.no_input else confirm)
+    show_result(settings, flow.run(options, reach(settings, options), screen(settings)))
