@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from proxyctl.cli.old_spellings import renamed
 from proxyctl.cli.options import CaBundle, DatabaseName, DatabaseUser, Port
 
 if TYPE_CHECKING:
@@ -41,9 +42,17 @@ def failover_test(
         ),
     ] = "iam",
     ca_bundle: CaBundle = None,
+    db_cluster: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ID",
+            help="The Aurora cluster to fail over and probe directly "
+            "(default: the proxy's target).",
+        ),
+    ] = None,
     cluster: Annotated[
         str | None,
-        typer.Option(metavar="ID", help="The Aurora cluster (default: the proxy's target)."),
+        typer.Option(hidden=True, callback=renamed("--db-cluster"), expose_value=False),
     ] = None,
     no_direct: Annotated[
         bool,
@@ -264,7 +273,7 @@ def failover_test(
         database=database,
         auth=auth,
         ca_bundle=ca_bundle,
-        cluster=cluster,
+        db_cluster=db_cluster,
         no_direct=no_direct,
         endpoint=endpoint,
         writer_endpoint=writer_endpoint,

@@ -51,7 +51,7 @@ def reach(settings: Settings, o: FailoverOptions) -> Reach:
 def locate(settings: Settings, o: FailoverOptions) -> Where:
     c = None
     host, proxy = o.host, None
-    if o.proxy is not None or o.cluster is not None or o.trigger == "aws":
+    if o.proxy is not None or o.db_cluster is not None or o.trigger == "aws":
         from proxyctl.aws.clients import Clients
 
         c = Clients(settings)
@@ -67,12 +67,12 @@ def locate(settings: Settings, o: FailoverOptions) -> Where:
 def _cluster(c: Any, o: FailoverOptions, proxy_name: str | None) -> dict[str, Any] | None:
     from proxyctl.aws import failover
 
-    name = o.cluster or (failover.proxy_cluster(c, proxy_name) if proxy_name else None)
+    name = o.db_cluster or (failover.proxy_cluster(c, proxy_name) if proxy_name else None)
     if name is None:
         if o.trigger == "aws":
             raise UsageError(
-                "--trigger aws needs the cluster: give --cluster ID or --proxy NAME.",
-                field="--cluster",
+                "--trigger aws needs the cluster: give --db-cluster ID or --proxy NAME.",
+                field="--db-cluster",
             )
         return None
     return failover.describe_cluster(c, name)

@@ -23,7 +23,7 @@ class FailoverOptions:
     database: str = "postgres"
     auth: str = "iam"
     ca_bundle: str | None = None
-    cluster: str | None = None
+    db_cluster: str | None = None
     no_direct: bool = False
     endpoint: list[str] | None = None
     writer_endpoint: list[str] | None = None

@@ -37,10 +37,10 @@ def _check_cluster(cluster: dict[str, Any]) -> None:
         raise ConnectionProblem(f"the cluster {name} is {cluster.get('Status')}, not available.")
     if len(members) < 2:
         raise UsageError(
-            f"--cluster: {name} has {len(members)} instance: a failover needs a second "
+            f"--db-cluster: {name} has {len(members)} instance: a failover needs a second "
             "one to promote.",
             hint="Add a reader (aws rds create-db-instance --db-cluster-identifier ...) first.",
-            field="--cluster",
+            field="--db-cluster",
         )
     if failover.writer_of(cluster) is None:
         raise ConnectionProblem(f"the cluster {name} has no known writer.")
