@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests.pg starts the server; run from anywhere
 
 from proxyctl.db.probe import Endpoint, Mode, Prober, TokenCache  # noqa: E402
-from proxyctl.drill.samples import ProbeSample  # noqa: E402
+from proxyctl.model.probe import ProbeSample  # noqa: E402
 from tests.pg import APP_DATABASE, APP_PASSWORD, APP_USER, HOST, start_server  # noqa: E402
 
 RATE = 5.0  # probes per second per endpoint

@@ -25,9 +25,9 @@ class ProxyctlError(Exception):
 
     exit_code: ExitCode = ExitCode.BUG
     kind = "error"
-    # True when the result already written on stdout reports this error (check's report
-    # lists AWS's refusal as a finding): the handler then adds no JSON document there.
-    in_result = False
+    # True once the command has written its result on stdout: in JSON mode the handler
+    # then adds no error document there, so that stdout holds one document.
+    result_written = False
 
     def __init__(self, message: str, hint: str | None = None, field: str | None = None) -> None:
         super().__init__(message)
@@ -77,4 +77,4 @@ class CheckFailed(ProxyctlError):
 
     exit_code = ExitCode.CHECK_FAILED
     kind = "check_failed"
-    in_result = True
+    result_written = True

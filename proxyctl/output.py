@@ -93,7 +93,7 @@ def report_error(error: ProxyctlError, as_json: bool) -> None:
     if error.hint:
         lines.append(f"hint: {error.hint}")
     sys.stderr.write(clean("\n".join(lines)) + "\n")
-    if as_json and not error.in_result:
+    if as_json:
         sys.stdout.write(document("error", {"error": error.to_dict()}) + "\n")
 
 

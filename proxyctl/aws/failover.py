@@ -15,9 +15,9 @@ def describe_cluster(c: Clients, cluster: str) -> dict[str, Any]:
             return dict(c.rds.describe_db_clusters(DBClusterIdentifier=cluster)["DBClusters"][0])
     except NotFoundError:
         raise NotFoundError(
-            f"--cluster: no DB cluster {cluster!r} in {c.region}.",
+            f"--db-cluster: no DB cluster {cluster!r} in {c.region}.",
             hint="List clusters with `aws rds describe-db-clusters`.",
-            field="--cluster",
+            field="--db-cluster",
         ) from None
 
 

@@ -76,7 +76,7 @@ def run(app: App, target: Target, o: CheckOptions, view: View, proxy: Any = None
         raise
     view.finish(report)
     if refused is not None:
-        refused.in_result = True  # the report lists it: stdout keeps one document
+        refused.result_written = True  # the report lists it: stdout keeps one document
         raise refused
     if report.failed:
         raise CheckFailed(report.verdict)

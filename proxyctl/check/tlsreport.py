@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from proxyctl.db.target import is_proxy_host
-from proxyctl.db.target import trust_store as trust_store
 from proxyctl.db.tls import EXPIRED, NOT_YET_VALID, Handshake, hostname_matches
 from proxyctl.model.findings import Finding, fail, ok, warn
 

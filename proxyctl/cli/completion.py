@@ -11,7 +11,7 @@ from typing import Any
 # these, bash falls back to file names.
 FIXED_VALUES: dict[str, tuple[str, str]] = {
     "--auth": ("proxyctl.validate", "AUTH_MODES"),
-    "--mode": ("proxyctl.cli.failover_run", "MODES"),
+    "--mode": ("proxyctl.drill.options", "MODES"),
     "--trigger": ("proxyctl.drill.trigger", "TRIGGERS"),
     "--secret": ("proxyctl.provision.spec", "SECRET_MODES"),
     "--iam-auth": ("proxyctl.provision.spec", "IAM_AUTH"),

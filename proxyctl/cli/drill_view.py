@@ -1,4 +1,5 @@
-"""How a running drill looks: a live view on a terminal, one plain line per event elsewhere.
+"""How a drill looks: while it runs, a live view on a terminal, one plain line per
+event elsewhere; then its result.
 
 Labels and event details come from outside (user labels, AWS and server messages): they
 are shown as text, never read as Rich markup, with control characters replaced.
@@ -9,11 +10,16 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from proxyctl.drill.samples import DrillEvent, EventKind, ProbeSample
+from proxyctl.drill.samples import DrillEvent, EventKind
 from proxyctl.drill.timeline import STALL
+from proxyctl.model.probe import ProbeSample
 from proxyctl.output import clean
+
+if TYPE_CHECKING:
+    from proxyctl.config import Settings
+    from proxyctl.drill.finish import FailoverResult
 
 STRIP = 60  # probes shown per endpoint in the live view
 
@@ -144,3 +150,21 @@ class LiveView:
     def close(self) -> None:
         self.live.update(self._render())
         self.live.stop()
+
+
+def show_result(settings: Settings, result: FailoverResult) -> None:
+    """The result on stdout, then how the command ends: the error (said by the one
+    handler, after the result) or the exit code."""
+    import typer
+
+    from proxyctl.output import emit, warn
+
+    if result.display_error is not None:
+        name = type(result.display_error).__name__
+        warn(f"the live view failed ({name}); the drill went on")
+    emit(result, settings.json)
+    if result.error is not None:
+        result.error.result_written = True  # stdout holds the result: one document
+        raise result.error
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)

@@ -110,7 +110,7 @@ def run_guarded(call: Callable[[], Any]) -> int:
         return int(error.exit_code)
     from proxyctl.output import report_error
 
-    report_error(_redacted(error), state.json)
+    report_error(_redacted(error), state.json and not error.result_written)
     if state.debug:
         from proxyctl.output import clean
 

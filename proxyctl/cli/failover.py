@@ -6,10 +6,21 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from proxyctl.cli.options import CaBundle, DatabaseName, DatabaseUser, Port
+from proxyctl.cli.old_spellings import renamed
+from proxyctl.cli.options import (
+    AuthMode,
+    CaBundle,
+    DatabaseName,
+    DatabaseUser,
+    HostName,
+    Port,
+    ProxyName,
+    Via,
+)
 
 if TYPE_CHECKING:
     from proxyctl.config import Settings
+
 
 PROBES = "Probes"
 TRIGGER = "Trigger"
@@ -18,31 +29,25 @@ END = "End and report"
 
 def failover_test(
     ctx: typer.Context,
-    proxy: Annotated[
-        str | None,
-        typer.Option(
-            metavar="NAME", help="Probe this proxy (its endpoint and cluster are looked up)."
-        ),
-    ] = None,
-    host: Annotated[
-        str | None,
-        typer.Option(metavar="HOST", help="Probe this endpoint instead of a named proxy."),
-    ] = None,
+    proxy: ProxyName = None,
+    host: HostName = None,
     port: Port = 5432,
     user: DatabaseUser = None,
     database: DatabaseName = "postgres",
-    auth: Annotated[
-        str,
-        typer.Option(
-            metavar="MODE",
-            help="iam (tokens from one cache), secret (the proxy's secret for --user) "
-            "or password (PGPASSWORD).",
-        ),
-    ] = "iam",
+    auth: AuthMode = None,
+    via: Via = None,
     ca_bundle: CaBundle = None,
+    db_cluster: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ID",
+            help="The Aurora cluster to fail over and probe directly "
+            "(default: the proxy's target).",
+        ),
+    ] = None,
     cluster: Annotated[
         str | None,
-        typer.Option(metavar="ID", help="The Aurora cluster (default: the proxy's target)."),
+        typer.Option(hidden=True, callback=renamed("--db-cluster"), expose_value=False),
     ] = None,
     no_direct: Annotated[
         bool,
@@ -246,12 +251,16 @@ def failover_test(
       proxyctl failover-test --host db.test --no-direct --auth password --user app \\
         --trigger command --trigger-command 'pg_ctl promote -D /srv/standby' --yes
     """
-    from proxyctl.cli.failover_run import FailoverOptions, run_failover
+    from proxyctl.cli.drill_view import show_result
+    from proxyctl.cli.failover_target import may_replace, reach, screen
+    from proxyctl.drill import flow
+    from proxyctl.drill.options import FailoverOptions
 
-    settings: Settings = ctx.obj.settings
+    app = ctx.obj
+    settings: Settings = app.settings
     settings.yes = settings.yes or yes
     if report is not None:
-        _may_replace(settings, report, force)
+        may_replace(settings, report, force)
     options = FailoverOptions(
         proxy=proxy,
         host=host,
@@ -259,8 +268,9 @@ def failover_test(
         user=user,
         database=database,
         auth=auth,
+        via=via,
         ca_bundle=ca_bundle,
-        cluster=cluster,
+        db_cluster=db_cluster,
         no_direct=no_direct,
         endpoint=endpoint,
         writer_endpoint=writer_endpoint,
@@ -281,22 +291,6 @@ def failover_test(
         skip_preflight=skip_preflight,
         stall=stall,
         allow_no_failover=allow_no_failover,
+        yes=settings.yes,
     )
-    run_failover(settings, options)
-
-
-def _may_replace(settings: "Settings", report: Path, force: bool) -> None:
-    """Ask before the drill, not after it, whether an existing report may be replaced."""
-    from proxyctl.drill.report import check_report_path
-    from proxyctl.files import confirm_overwrite
-
-    check_report_path(report)  # a symbolic link or anything but a file is refused there
-    if not report.exists():
-        return
-
-    def confirm(question: str) -> bool:
-        import questionary
-
-        return bool(questionary.confirm(question, default=False).unsafe_ask())
-
-    confirm_overwrite([report], "--report", force, None if settings.no_input else confirm)
+    show_result(settings, flow.run(options, reach(app, options), screen(settings)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from proxyctl.drill.samples import ErrorClass, class_for_sqlstate, short_message
+from proxyctl.model.probe import ErrorClass, class_for_sqlstate, short_message
 
 # 57P02 (crash of another server process) and 57P03 (starting up, shutting down, in
 # recovery) count as admin_shutdown: like 57P01, the server is going through a restart.

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from proxyctl.db.classify import ProbeError, classify
 from proxyctl.db.tokencache import TokenCache
-from proxyctl.drill.samples import ErrorClass, Outcome, ProbeSample
+from proxyctl.model.probe import ErrorClass, Outcome, ProbeSample
 
 __all__ = ["Endpoint", "ProbeError", "Prober", "TokenCache", "classify"]
 
@@ -121,6 +121,8 @@ class Prober:
     def start(self, at: float | None = None) -> None:
         """Schedule probe 0 at monotonic time `at` (now by default), then every interval.
         Probers of one drill share an `at` a moment ahead (50 ms), once all have threads."""
+        import psycopg  # noqa: F401 - loaded now: its import (seconds, cold) is no probe's wait
+
         name = f"probe-{self.endpoint.label}"
         for i in range(self.workers):
             self._spawn(self._work, f"{name}-{i}")

@@ -12,17 +12,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from proxyctl.drill.samples import (
-    DrillEvent,
-    DrillSettings,
-    EventKind,
-    ProbeSample,
-    apply_read_only_rule,
-)
+from proxyctl.drill.samples import DrillEvent, DrillSettings, EventKind, apply_read_only_rule
 from proxyctl.drill.settle import baseline_healthy, settled
 from proxyctl.drill.timeline import STALL, Analysis, analyze
 from proxyctl.drill.trigger import Trigger, ending
 from proxyctl.drill.watch import WriterWatch
+from proxyctl.model.probe import ProbeSample
 
 START_LEAD = 0.05
 

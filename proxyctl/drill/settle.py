@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from proxyctl.drill.samples import DrillEvent, EventKind, ProbeSample
+from proxyctl.drill.samples import DrillEvent, EventKind
 from proxyctl.drill.timeline import STALL, failure_window, first_event, in_time
+from proxyctl.model.probe import ProbeSample
 
 
 def baseline_healthy(

@@ -24,17 +24,9 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
 
-from proxyctl.drill.samples import (
-    DrillEvent,
-    Endpoint,
-    EndpointKind,
-    ErrorClass,
-    EventKind,
-    ProbeSample,
-    reached_read_only,
-)
+from proxyctl.drill.samples import DrillEvent, Endpoint, EndpointKind, EventKind, reached_read_only
+from proxyctl.model.probe import ErrorClass, ProbeSample
 
 END_KINDS = (EventKind.SETTLED, EventKind.TIMEOUT, EventKind.INTERRUPTED)
 STALL = 1.0  # seconds: a probe answered later than this did not answer in time
@@ -89,7 +81,6 @@ class EndpointAnalysis:
 
 @dataclass
 class Analysis:
-    KIND: ClassVar[str] = "failover-analysis"
     interval: float
     stall_threshold: float
     ended_at: float
@@ -115,16 +106,6 @@ class Analysis:
 
     def first_of(self, kind: EndpointKind) -> EndpointAnalysis | None:
         return next((e for e in self.endpoints if e.kind is kind), None)
-
-    def summary(self) -> str:
-        from proxyctl.drill.summary import summarize
-
-        return summarize(self)
-
-    def text(self) -> str:
-        from proxyctl.drill.tables import analysis_text
-
-        return analysis_text(self)
 
 
 def _us(value: float | None) -> float | None:
@@ -294,8 +275,3 @@ def analyze(
         ],
         trigger_exit_status=trigger_exit_status,
     )
-
-
-def summarize(analysis: Analysis) -> str:
-    """The drill in one sentence (see proxyctl.drill.summary)."""
-    return analysis.summary()

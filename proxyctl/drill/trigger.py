@@ -16,13 +16,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from proxyctl.errors import ProxyctlError
+from proxyctl.errors import ExitCode, ProxyctlError
 
 TRIGGERS = ("aws", "none", "command")
 
 
 class AlreadyFired(ProxyctlError):
     """A second fire() is a bug in the drill, never a retry."""
+
+
+class TriggerFailed(ProxyctlError):
+    """The trigger failed: --trigger-command failed or had not ended (exit 7), or the
+    failover call itself failed (with that error's exit code)."""
+
+    exit_code = ExitCode.TRIGGER_FAILED
+    kind = "trigger_failed"
+
+    def __init__(self, message: str, exit_code: ExitCode = ExitCode.TRIGGER_FAILED) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 @dataclass

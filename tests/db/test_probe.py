@@ -18,7 +18,7 @@ import pytest
 import trustme
 
 from proxyctl.db.probe import Endpoint, Mode, ProbeError, Prober, TokenCache, classify
-from proxyctl.drill.samples import ErrorClass, Outcome, ProbeSample
+from proxyctl.model.probe import ErrorClass, Outcome, ProbeSample
 from tests.pg import (
     APP_DATABASE,
     APP_PASSWORD,

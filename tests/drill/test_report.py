@@ -18,17 +18,15 @@ from typing import Any
 
 import pytest
 
-from proxyctl.drill.report import check_report_path, gate, md_table, write_report
-from proxyctl.drill.report_html import COLOURS, OK_COLOUR
-from proxyctl.drill.samples import (
-    DrillEvent,
-    ErrorClass,
-    EventKind,
-    Outcome,
-    ProbeSample,
-)
+from proxyctl.drill.gate import gate
+from proxyctl.drill.render.markdown import md_table
+from proxyctl.drill.render.svg import COLOURS, OK_COLOUR
+from proxyctl.drill.render.text import summarize
+from proxyctl.drill.report import check_report_path, write_report
+from proxyctl.drill.samples import DrillEvent, EventKind
 from proxyctl.drill.timeline import Analysis, analyze
 from proxyctl.errors import UsageError
+from proxyctl.model.probe import ErrorClass, Outcome, ProbeSample
 from proxyctl.output import jsonable
 from tests.drill.test_timeline import _stale_dns
 from tests.drill.timelines import (
@@ -126,7 +124,7 @@ def test_json_report_has_every_sample_and_its_analysis_agrees_with_them(out: Pat
     assert [e["kind"] for e in doc["events"]] == ["start", "trigger", "writer_changed", "settled"]
     assert len(doc["samples"]) == len(SAMPLES) == 225
     assert all(s["wall_time"].endswith("Z") for s in doc["samples"])
-    assert doc["analysis"]["summary"] == ANALYSIS.summary()
+    assert doc["analysis"]["summary"] == summarize(ANALYSIS)
     assert doc["analysis"]["writer_changed_at"] == 6.5
 
     for found in doc["analysis"]["endpoints"]:
@@ -148,7 +146,7 @@ def test_json_report_has_every_sample_and_its_analysis_agrees_with_them(out: Pat
         interval=doc["drill"]["interval"],
         ended_at=doc["analysis"]["ended_at"],
     )
-    assert {"summary": again.summary(), **jsonable(again)} == doc["analysis"]
+    assert {"summary": summarize(again), **jsonable(again)} == doc["analysis"]
 
 
 def _md_section(text: str, heading: str) -> list[list[str]]:
@@ -185,7 +183,7 @@ def test_markdown_tables_show_the_samples_numbers(out: Path) -> None:
     assert rows["Start jitter p99 / max"] == ["0 ms / 0 ms"] * 3
     assert rows["Resolution (interval + p99)"] == ["0.20 s"] * 3
     assert rows["Slowest successful probe"] == ["4 ms"] * 3
-    assert f"**{ANALYSIS.summary()}**" in text
+    assert f"**{summarize(ANALYSIS)}**" in text
 
     servers = _md_section(text, "Servers seen")[2:]
     assert ["direct", OLD, "yes", "10", "7.0 s", "8.8 s"] in servers
@@ -212,7 +210,7 @@ def test_html_is_one_page_with_one_svg_cell_per_probe(out: Path) -> None:
     assert fills[COLOURS[ErrorClass.TIMEOUT]] == 3
     markers = [t.text for t in svg.iter(f"{ns}text") if t.text and "(" in t.text]
     assert markers == ["trigger (4.9 s)", "writer changed (6.5 s)"]
-    assert ANALYSIS.summary() in text
+    assert summarize(ANALYSIS) in text
 
 
 def test_html_escapes_what_it_shows(out: Path) -> None:

@@ -140,7 +140,9 @@ def test_aws_trigger_fires_once_and_the_writer_change_is_seen(
     monkeypatch.setattr(failover, "fail_over", counted)
     report = tmp_path / "drill.md"
     run = cli(
-        *drill_args(pg_tls, "--cluster", "orders-db", "--skip-preflight", "--report", str(report)),
+        *drill_args(
+            pg_tls, "--db-cluster", "orders-db", "--skip-preflight", "--report", str(report)
+        ),
         env={"PGPASSWORD": pg.APP_PASSWORD},
     )
     assert run.exit_code == 0, run.stderr
@@ -178,7 +180,7 @@ def test_one_instance_cluster_is_refused(cli: Cli, aws: str, pg_tls: pg.PgServer
     rds = boto_client(aws, "rds")
     seed_aurora(aws)
     rds.delete_db_instance(DBInstanceIdentifier="orders-db-2")
-    run = cli(*drill_args(pg_tls, "--cluster", "orders-db"), env={"PGPASSWORD": pg.APP_PASSWORD})
+    run = cli(*drill_args(pg_tls, "--db-cluster", "orders-db"), env={"PGPASSWORD": pg.APP_PASSWORD})
     assert run.exit_code == 2
     assert "a failover needs a second one to promote" in run.stderr
 
@@ -249,7 +251,9 @@ def test_an_unclear_failover_answer_is_watched_not_repeated(
     seed_aurora(aws)
     calls = fail_over_with_http_500(monkeypatch)
     report = tmp_path / "drill.json"
-    args = drill_args(pg_tls, "--cluster", "orders-db", "--skip-preflight", "--report", str(report))
+    args = drill_args(
+        pg_tls, "--db-cluster", "orders-db", "--skip-preflight", "--report", str(report)
+    )
     args[args.index("--timeout") + 1] = "4"
     run = cli(*args, "--max-downtime", "10", env={"PGPASSWORD": pg.APP_PASSWORD})
     assert calls == ["orders-db"]

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from rich.errors import MarkupError
 
 from proxyctl.drill.run import SafeView
-from proxyctl.drill.samples import DrillEvent, EventKind, ProbeSample
+from proxyctl.drill.samples import DrillEvent, EventKind
+from proxyctl.model.probe import ProbeSample
 from tests.drill.timelines import event, sample
 
 

@@ -6,13 +6,12 @@ import dataclasses
 
 import pytest
 
-from proxyctl.drill.samples import (
+from proxyctl.drill.samples import apply_read_only_rule, reached_read_only
+from proxyctl.model.probe import (
     MESSAGE_LIMIT,
     ErrorClass,
     Outcome,
-    apply_read_only_rule,
     class_for_sqlstate,
-    reached_read_only,
     short_message,
 )
 from tests.drill.timelines import OLD, sample

@@ -8,7 +8,8 @@ import random
 
 import pytest
 
-from proxyctl.drill.samples import EndpointKind, ErrorClass, EventKind, ProbeSample
+from proxyctl.drill.render.text import analysis_text, summarize
+from proxyctl.drill.samples import EndpointKind, EventKind
 from proxyctl.drill.settle import settled
 from proxyctl.drill.timeline import (
     Analysis,
@@ -17,6 +18,7 @@ from proxyctl.drill.timeline import (
     percentile,
     resolution,
 )
+from proxyctl.model.probe import ErrorClass, ProbeSample
 from tests.drill.timelines import (
     DIRECT,
     NEW,
@@ -46,7 +48,7 @@ def test_a_clean_run_has_no_downtime() -> None:
         assert found.first_failure_at is None and found.trigger_to_recovery is None
         assert found.servers == [ServerSeen(OLD, False, 100, 0.0, 19.8)]
     assert analysis.writer_change_after_trigger == 3.0
-    assert analysis.summary() == (
+    assert summarize(analysis) == (
         "proxy: no failed or stalled probe, direct: no failed or stalled probe:"
         " no downtime was measured"
     )
@@ -128,7 +130,7 @@ def test_stale_dns_after_promotion_counts_as_read_only_downtime() -> None:
     reader = analysis.endpoint("reader")
     assert (reader.failed, reader.downtime, reader.read_only_probes) == (0, None, 40)
     assert analysis.endpoint("proxy").downtime == pytest.approx(0.604)
-    assert analysis.summary() == (
+    assert summarize(analysis) == (
         "proxy: 0.60 s unavailable, direct: 4.0 s, reader: no failed or stalled probe:"
         " the proxy cut downtime by 85%"
     )
@@ -152,7 +154,7 @@ def test_an_endpoint_that_never_recovers_is_down_until_the_end_and_flagged() -> 
     assert direct.last_failure_at == pytest.approx(19.8)
     assert analysis.end_reason is EventKind.TIMEOUT
     assert analysis.endpoint("proxy").trigger_to_recovery == pytest.approx(1.204)
-    assert analysis.summary() == (
+    assert summarize(analysis) == (
         "proxy: 1.0 s unavailable, direct: not recovered after 15.0 s:"
         " the proxy cut downtime by at least 93%; the drill timed out after 20.0 s"
     )
@@ -328,27 +330,27 @@ def _analysis(
 def test_summary_sentence(
     proxy: tuple[float, float] | None, direct: tuple[float, float] | None, sentence: str
 ) -> None:
-    assert _analysis(proxy, direct).summary() == sentence
+    assert summarize(_analysis(proxy, direct)) == sentence
 
 
 def test_summary_without_a_direct_endpoint() -> None:
     samples = probes(PROXY, outage(10.0, 13.4), interval=0.1, until=60)
     analysis = analyze(samples, [], [PROXY], interval=0.1, ended_at=60.0)
-    assert analysis.summary() == "proxy: 3.4 s unavailable (no direct endpoint to compare)"
+    assert summarize(analysis) == "proxy: 3.4 s unavailable (no direct endpoint to compare)"
 
 
 def test_summary_of_an_interrupted_drill_says_it_is_partial() -> None:
     samples = probes(PROXY, outage(1.0, 2.0), interval=0.2, until=4)
     events = [event(EventKind.INTERRUPTED, 4.0)]
     analysis = analyze(samples, events, [PROXY], interval=0.2, ended_at=4.0)
-    assert analysis.summary() == (
+    assert summarize(analysis) == (
         "proxy: 1.0 s unavailable (no direct endpoint to compare);"
         " interrupted after 4.0 s, figures are partial"
     )
 
 
 def test_text_shows_the_table_and_the_summary() -> None:
-    text = _analysis((10.0, 13.4), (10.0, 37.9)).text()
+    text = analysis_text(_analysis((10.0, 13.4), (10.0, 37.9)))
     lines = text.splitlines()
     assert lines[0].split() == ["proxy", "direct"]
     assert lines[1].split() == ["Downtime", "3.4", "s", "27.9", "s"]
@@ -378,7 +380,7 @@ def test_late_answers_are_downtime_until_the_server_answered() -> None:
     assert found_proxy.recovered_at == pytest.approx(10.054)
     assert found_proxy.downtime == pytest.approx(5.054)
     assert found_proxy.resolution.stall_threshold == 1.0
-    assert found.summary() == "proxy: 5.1 s unavailable (no direct endpoint to compare)"
+    assert summarize(found) == "proxy: 5.1 s unavailable (no direct endpoint to compare)"
 
 
 def test_the_stall_threshold_decides_what_counts() -> None:

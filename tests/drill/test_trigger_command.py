@@ -88,16 +88,16 @@ def test_a_failing_command_fails_the_drill_with_exit_7_and_keeps_stdout_clean(
 def test_the_command_gets_the_users_environment_not_what_proxyctl_fetched(
     cli: Cli, pg_tls: pg.PgServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import proxyctl.cli.failover_run as failover_run
+    import proxyctl.reach as reach
 
-    real = failover_run._password
+    real = reach.find
 
     def fetching(*args: Any) -> Any:
         # As if proxyctl put a secret it fetched into its own environment.
         monkeypatch.setenv("PROXYCTL_FETCHED_SECRET", "s3cr3t-from-secrets-manager")
         return real(*args)
 
-    monkeypatch.setattr(failover_run, "_password", fetching)
+    monkeypatch.setattr(reach, "find", fetching)
     seen = tmp_path / "env"
     run = cli(
         *drill_args(pg_tls, "--trigger", "command", "--trigger-command", f"env > {seen}"),

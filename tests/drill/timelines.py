@@ -12,12 +12,10 @@ from proxyctl.drill.samples import (
     DrillSettings,
     Endpoint,
     EndpointKind,
-    ErrorClass,
     EventKind,
-    Outcome,
-    ProbeSample,
     apply_read_only_rule,
 )
+from proxyctl.model.probe import ErrorClass, Outcome, ProbeSample
 
 STARTED = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 PROXY = Endpoint("proxy", EndpointKind.PROXY, "demo.proxy-abc.us-east-1.rds.amazonaws.com")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from proxyctl.drill.samples import DrillEvent, ProbeSample
+from proxyctl.drill.samples import DrillEvent
+from proxyctl.model.probe import ProbeSample
 
 
 class RecordingView:

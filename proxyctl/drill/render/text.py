@@ -1,10 +1,13 @@
-"""The drill in one sentence: "proxy: 3.4 s unavailable, direct: 27.9 s: the proxy
-cut downtime by 88%", with what did not recover and how the drill ended."""
+"""The drill in plain text: one sentence ("proxy: 3.4 s unavailable, direct: 27.9 s:
+the proxy cut downtime by 88%", with what did not recover and how the drill ended),
+the line saying how it was run, and the analysis as aligned tables."""
 
 from __future__ import annotations
 
-from proxyctl.drill.samples import EndpointKind, EventKind
+from proxyctl.drill.render.tables import endpoint_table, overall_table, plain
+from proxyctl.drill.samples import DrillSettings, EndpointKind, EventKind
 from proxyctl.drill.timeline import Analysis, EndpointAnalysis, fmt_seconds
+from proxyctl.output import iso
 
 
 def _phrase(found: EndpointAnalysis) -> str:
@@ -56,3 +59,24 @@ def summarize(analysis: Analysis) -> str:
     elif analysis.end_reason is EventKind.INTERRUPTED:
         sentence += f"; interrupted after {fmt_seconds(analysis.ended_at)}, figures are partial"
     return sentence
+
+
+def analysis_text(analysis: Analysis) -> str:
+    """The endpoint and drill tables, then the summary."""
+    blocks = [plain(endpoint_table(analysis)), plain(overall_table(analysis))]
+    return "\n\n".join([*blocks, summarize(analysis)]) + "\n"
+
+
+def settings_line(settings: DrillSettings) -> str:
+    """How the drill was run, in one line: "started ..., trigger aws, cluster ..."."""
+    parts = [f"started {iso(settings.started)}", f"trigger {settings.trigger}"]
+    if settings.cluster:
+        parts.append(f"cluster {settings.cluster}")
+    parts += [
+        f"mode {settings.mode}" + (" with writes" if settings.write else ""),
+        f"interval {fmt_seconds(settings.interval)}",
+        f"probe timeout {fmt_seconds(settings.probe_timeout)}",
+        f"settle {fmt_seconds(settings.settle)}",
+        f"timeout {fmt_seconds(settings.timeout)}",
+    ]
+    return ", ".join(parts)

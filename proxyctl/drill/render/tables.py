@@ -1,4 +1,4 @@
-"""The drill's tables as rows of strings, shared by the text, Markdown and HTML views.
+"""The drill's tables as rows of strings, shared by the text, Markdown and HTML reports.
 
 Moments ("at") are seconds since probing began; durations are seconds.
 """
@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from proxyctl.drill.samples import DrillEvent, ErrorClass
+from proxyctl.drill.samples import DrillEvent, DrillSettings
 from proxyctl.drill.timeline import Analysis, EndpointAnalysis, fmt_seconds
+from proxyctl.model.probe import ErrorClass
 from proxyctl.output import iso
 
 Table = tuple[list[str], list[list[str]]]
@@ -128,14 +129,18 @@ def events_table(events: Sequence[DrillEvent]) -> Table:
     return ["At", "Wall time (UTC)", "Event", "Detail"], rows
 
 
+def endpoints_table(settings: DrillSettings) -> Table:
+    """What was probed: one row per endpoint, as the drill was told."""
+    rows = [
+        [e.label, str(e.kind), f"{e.host}:{e.port}", "yes" if e.expects_writer else "no"]
+        for e in settings.endpoints
+    ]
+    return ["Endpoint", "Kind", "Address", "Expects the writer"], rows
+
+
 def plain(table: Table) -> str:
     """A table as aligned plain text."""
     header, rows = table
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in [header, *rows]]
     return "\n".join(line.rstrip() for line in lines)
-
-
-def analysis_text(analysis: Analysis) -> str:
-    blocks = [plain(endpoint_table(analysis)), plain(overall_table(analysis))]
-    return "\n\n".join([*blocks, analysis.summary()]) + "\n"

@@ -1,16 +1,13 @@
-"""The HTML report: one self-contained page (no scripts, no external files) with the
-summary, a timeline picture (inline SVG, one row per endpoint and one cell per
-probe) and the same tables as the Markdown report."""
+"""The timeline picture: inline SVG, one row per endpoint and one cell per probe,
+coloured by outcome and error class, with the trigger and the writer change marked."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
 
-from proxyctl.drill import tables
-from proxyctl.drill.report import endpoints_table, settings_line
-from proxyctl.drill.samples import DrillEvent, DrillSettings, ErrorClass, ProbeSample
 from proxyctl.drill.timeline import Analysis
+from proxyctl.model.probe import ErrorClass, ProbeSample
 
 OK_COLOUR = "#2f9e44"
 COLOURS = {
@@ -25,15 +22,6 @@ COLOURS = {
 }
 LEFT, WIDTH, TOP, ROW, GAP = 120, 1000, 34, 22, 8
 TICK_STEPS = (0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800)
-STYLE = """
-body { font: 14px/1.4 system-ui, sans-serif; margin: 2em; color: #212529; }
-table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
-th, td { border: 1px solid #ced4da; padding: 0.25em 0.6em; text-align: left; }
-th { background: #f1f3f5; }
-.summary { font-size: 1.2em; font-weight: 600; }
-svg { max-width: 100%; height: auto; }
-svg text { font: 12px system-ui, sans-serif; fill: #212529; }
-"""
 
 
 def colour(sample: ProbeSample) -> str:
@@ -127,43 +115,4 @@ def timeline_svg(samples: Sequence[ProbeSample], analysis: Analysis) -> str:
         f' width="{full}" height="{height}" role="img" aria-label="probe timeline">\n'
         + "\n".join(parts)
         + "\n</svg>"
-    )
-
-
-def html_table(table: tables.Table) -> str:
-    header, rows = table
-    head = "".join(f"<th>{escape(c)}</th>" for c in header)
-    body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def report_html(
-    settings: DrillSettings,
-    samples: Sequence[ProbeSample],
-    events: Sequence[DrillEvent],
-    analysis: Analysis,
-) -> str:
-    sections = [
-        "<h1>Failover drill</h1>",
-        f'<p class="summary">{escape(analysis.summary())}</p>',
-        f"<p>{escape(settings_line(settings))}. {len(samples)} probes."
-        " Moments (“at”) are seconds since probing began.</p>",
-        "<h2>Timeline</h2>",
-        timeline_svg(samples, analysis),
-        "<h2>Endpoints</h2>",
-        html_table(tables.endpoint_table(analysis)),
-        "<h2>Drill</h2>",
-        html_table(tables.overall_table(analysis)),
-        "<h2>Servers seen</h2>",
-        html_table(tables.servers_table(analysis)),
-        "<h2>Events</h2>",
-        html_table(tables.events_table(events)),
-        "<h2>Probed</h2>",
-        html_table(endpoints_table(settings)),
-    ]
-    return (
-        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>Failover drill</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
-        + "\n".join(sections)
-        + "\n</body>\n</html>\n"
     )
