@@ -49,16 +49,15 @@ def grant(
     """
     from proxyctl import validate
     from proxyctl.aws.clients import Clients
-    from proxyctl.cli.prompts import ask_text
     from proxyctl.output import emit
     from proxyctl.provision.grant import ProxyArn, build_grant, is_arn, role_name
 
     settings: Settings = ctx.obj.settings
     if db_user is None:
-        db_user = ask_text(settings, "--db-user", "Database user:", validate.iam_db_user)
+        db_user = ctx.obj.ask.text("--db-user", "Database user:", "", validate.iam_db_user)
     validate.iam_db_user(db_user, field="--db-user")
     if role is None and not print_policy:
-        role = ask_text(settings, "--role", "IAM role of the application:", role_name)
+        role = ctx.obj.ask.text("--role", "IAM role of the application:", "", role_name)
     role_arn = role if role is not None and is_arn(role) else None
     role = role_name(role) if role is not None else None
     c = Clients(settings)

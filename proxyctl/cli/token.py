@@ -73,7 +73,6 @@ def token(
         return
     from proxyctl import validate
     from proxyctl.aws.signing import issue_token
-    from proxyctl.cli.prompts import ask_text
     from proxyctl.output import emit, warn
 
     settings: Settings = ctx.obj.settings
@@ -86,7 +85,7 @@ def token(
             field="--host",
         )
     if user is None:
-        user = ask_text(settings, "--user", "Database user:", validate.db_user)
+        user = ctx.obj.ask.text("--user", "Database user:", "", validate.db_user)
     validate.db_user(user)
     region = None
     if proxy is not None:
