@@ -8,12 +8,10 @@ its help. tests/cli/test_help.py checks each line against the command itself.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, MutableMapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):  # not a dataclass: `proxyctl --help` reads these
     module: str
     attribute: str  # a command function, or a typer.Typer for a command with subcommands
     help: str  # the first line of the command's help
