@@ -13,15 +13,14 @@ to the commands that do; a key that no command has is an error.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from proxyctl.config_path import CONFIG_ENV, config_path
 from proxyctl.errors import UsageError
 
-CONFIG_ENV = "PROXYCTL_CONFIG"
 DEFAULT_TABLE = "default"
 OUTPUT_FORMATS = ("text", "json")
 # CI=false (or 0, no, off, empty) is how a pipeline says it is not one.
@@ -73,11 +72,7 @@ class Settings:
 
 
 def default_config_path() -> Path:
-    if os.environ.get(CONFIG_ENV):
-        return Path(os.environ[CONFIG_ENV]).expanduser()
-    import typer  # the platform's user config dir, as click computes it
-
-    return Path(typer.get_app_dir("proxyctl")) / "config.toml"
+    return Path(config_path())
 
 
 def _key(name: str) -> str:

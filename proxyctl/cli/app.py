@@ -4,7 +4,7 @@ import os
 import sys
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from typer._click.core import Context, ParameterSource
@@ -12,9 +12,13 @@ from typer._click.formatting import HelpFormatter
 from typer._click.utils import make_default_short_help
 from typer.core import TyperGroup
 
-from proxyctl import __version__, config
+from proxyctl import __version__
 from proxyctl.cli import argv, completion, registry
 from proxyctl.cli.errors import run_guarded, state
+from proxyctl.config_path import config_path
+
+if TYPE_CHECKING:
+    from proxyctl import config
 
 
 class HelpContext(Context):
@@ -88,7 +92,11 @@ class RootGroup(TyperGroup):
         # Known before parsing, so that an error click finds while parsing (an
         # unknown or missing command) is one JSON document too.
         output, context = argv.given_output(line, os.environ)
-        state.json = (output or config.output_in_file(context) or "").lower() == "json"
+        if output is None and os.path.exists(config_path()):
+            from proxyctl import config  # not for every --help: it costs --help a tenth
+
+            output = config.output_in_file(context)
+        state.json = (output or "").lower() == "json"
         if not args and not ctx.resilient_parsing:
             self.bare_help(ctx)
         return super().parse_args(ctx, line.args())
@@ -140,9 +148,10 @@ def config_defaults(command: Any, table: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
-def known_commands(running: str | None, command: Any) -> config.Commands:
+def known_commands(running: str | None, command: Any) -> "config.Commands":
     """What the config check knows: the running command's own options, and the
     others' from the option index (their modules stay unimported)."""
+    from proxyctl import config
     from proxyctl.cli.option_index import ALIASES, KEYS
     from proxyctl.cli.renamed import RENAMED
 
@@ -260,6 +269,8 @@ def root(
     }
     state.json = output is OutputFormat.json
     state.debug = debug
+    from proxyctl import config
+
     given_from = {key: _origin(ctx, key) for key in config.GLOBAL_KEYS}
     running = ctx.invoked_subcommand
     command = ctx.command.commands.get(running) if running else None  # type: ignore[attr-defined]
@@ -277,8 +288,10 @@ def load_settings(
     given: dict[str, Any],
     given_from: dict[str, str | None],
     context: str | None,
-    commands: config.Commands,
-) -> config.Settings:
+    commands: "config.Commands",
+) -> "config.Settings":
+    from proxyctl import config
+
     path = config.default_config_path()
     found = config.read_config(path)
     table, origins = config.select_tables(found, context, commands)
