@@ -250,9 +250,17 @@ def _refused(path: Path, where: str, key: str, commands: Commands, known: set[st
             hint=f"Write {spelled} instead (the flag's new name).",
             field=f"[{where}].{key}",
         )
+    owners = [name for name, keys in commands.others.items() if key in keys]
+    table = where.split(".")[0]
+    hint = (  # a command's table holding another command's key
+        f"{key.replace('_', '-')} is an option of {', '.join(owners)}: "
+        f"put it in [{table}.{owners[0]}], or in [{table}] for every command that has it."
+        if owners
+        else _unknown_key_hint(key, known, commands.aliases)
+    )
     return UsageError(
         f"config file {path}: [{where}] has an unknown key {key!r}.",
-        hint=_unknown_key_hint(key, known, commands.aliases),
+        hint=hint,
         field=f"[{where}].{key}",
     )
 

@@ -333,12 +333,19 @@ def test_a_shared_key_of_another_command_is_left_to_it(cli: Cli, config_file: Pa
 
 
 def test_a_commands_table_holds_only_that_commands_keys(cli: Cli, config_file: Path) -> None:
-    config_file.write_text("[default.token]\nsamples = 3\n")
+    config_file.write_text("[default.token]\nsampels = 3\n")
     run = cli("token", "--host", HOST, "--user", "app")
     assert run.exit_code == 2
     assert run.stderr.startswith(
-        f"error: config file {config_file}: [default.token] has an unknown key 'samples'.\n"
+        f"error: config file {config_file}: [default.token] has an unknown key 'sampels'.\n"
         "hint: Keys are the flags' names: "
+    )
+    config_file.write_text("[default.token]\nsamples = 3\n")
+    run = cli("token", "--host", HOST, "--user", "app")
+    assert run.stderr == (
+        f"error: config file {config_file}: [default.token] has an unknown key 'samples'.\n"
+        "hint: samples is an option of check: put it in [default.check], or in [default] for "
+        "every command that has it.\n"
     )
 
 
