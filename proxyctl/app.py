@@ -22,16 +22,31 @@ Check = Callable[[str], object]
 
 
 class Asker(Protocol):
-    """Questions that each have a flag: with prompts off, a missing answer names it."""
+    """Questions that each have a flag: with prompts off, a missing answer names it.
+
+    Every prompt goes through one of these, so that tests can answer them all
+    (tests/answers.py) and a run without prompts fails naming the flag to pass.
+    """
 
     def select(
         self, flag: str, question: str, choices: list[tuple[str, str]], default: str | None
     ) -> str: ...
     def text(self, flag: str, question: str, default: str, check: Check) -> str: ...
     def confirm(self, flag: str, question: str, default: bool) -> bool: ...
-    # repeat: a new password is typed twice; a sign-in password once.
-    def password(self, flag: str, question: str, repeat: bool = True) -> str: ...
-    def typed(self, flag: str, question: str, expected: str) -> bool: ...
+    def password(self, flag: str, question: str) -> str:
+        """A new password, typed twice and hidden."""
+        ...
+
+    def secret(self, flag: str, question: str) -> str:
+        """An existing password, typed once and hidden."""
+        ...
+
+    def typed(self, flag: str, question: str, expected: str, *, action: str = "this") -> bool:
+        """Whether the user typed EXPECTED: a confirmation that Enter alone cannot give.
+
+        With prompts off it fails: ACTION (`destroy orders`) needs FLAG (`--yes`).
+        """
+        ...
 
 
 @dataclass

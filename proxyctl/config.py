@@ -4,19 +4,23 @@ The config file is TOML: a `[default]` table and named tables (contexts) chosen
 with `--context`. A context's values sit on top of `[default]`. Keys are the
 long option names as typed on the command line, with `-` or `_`: `region`,
 `endpoint-url`, `user`, `format`, `print`...
+
+A table may hold a table per command (`[default.init]`, `[lab.check]`) beside
+its shared keys: there a key means that command's option, and wins over the
+same shared key. A shared key that the running command does not have is left
+to the commands that do; a key that no command has is an error.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from proxyctl.config_path import CONFIG_ENV, config_path
 from proxyctl.errors import UsageError
 
-CONFIG_ENV = "PROXYCTL_CONFIG"
 DEFAULT_TABLE = "default"
 OUTPUT_FORMATS = ("text", "json")
 # CI=false (or 0, no, off, empty) is how a pipeline says it is not one.
@@ -37,9 +41,12 @@ class Settings:
     context: str | None = None
     config_path: Path | None = None
     sources: dict[str, str] = field(default_factory=dict)
-    # The merged config table: defaults for any command's options, and their origins.
+    # The merged config table for the running command (shared keys, then its own
+    # table's), and where each value came from.
     table: dict[str, Any] = field(default_factory=dict)
     table_sources: dict[str, str] = field(default_factory=dict)
+    # Every per-command table, merged over the contexts: command -> key -> (value, origin).
+    command_tables: dict[str, dict[str, tuple[Any, str]]] = field(default_factory=dict)
 
     @property
     def json(self) -> bool:
@@ -65,11 +72,7 @@ class Settings:
 
 
 def default_config_path() -> Path:
-    if os.environ.get(CONFIG_ENV):
-        return Path(os.environ[CONFIG_ENV]).expanduser()
-    import typer  # the platform's user config dir, as click computes it
-
-    return Path(typer.get_app_dir("proxyctl")) / "config.toml"
+    return Path(config_path())
 
 
 def _key(name: str) -> str:
@@ -85,8 +88,30 @@ def option_key(opts: Iterable[str]) -> str | None:
 @dataclass
 class ConfigFile:
     path: Path
-    tables: dict[str, dict[str, Any]]
+    tables: dict[str, dict[str, Any]]  # table -> shared key -> value
     exists: bool
+    # table -> command -> key -> value, from [default.init] and the like.
+    commands: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Commands:
+    """What the config check knows of the commands, without importing them all."""
+
+    names: Collection[str]
+    running: str | None = None
+    own: Mapping[str, str] = field(default_factory=dict)  # the running command's key -> param
+    others: Mapping[str, Collection[str]] = field(default_factory=dict)  # command -> its keys
+    renamed: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    aliases: Mapping[str, str] = field(default_factory=dict)  # parameter name -> key
+
+    def anyone_has(self, key: str) -> bool:
+        return key in self.own or any(key in keys for keys in self.others.values())
+
+    def new_name(self, key: str) -> tuple[str, ...] | None:
+        """What replaces an old key: the running command's rename first, then any."""
+        tables = [self.renamed.get(self.running or ""), *self.renamed.values()]
+        return next((table[key] for table in tables if table and key in table), None)
 
 
 def read_config(path: Path) -> ConfigFile:
@@ -105,7 +130,7 @@ def read_config(path: Path) -> ConfigFile:
         ) from None
     except OSError as exc:
         raise UsageError(f"config file {path} cannot be read: {exc.strerror}.") from None
-    tables: dict[str, dict[str, Any]] = {}
+    found = ConfigFile(path, {}, exists=True)
     for name, table in data.items():
         if not isinstance(table, dict):
             raise UsageError(
@@ -113,8 +138,25 @@ def read_config(path: Path) -> ConfigFile:
                 hint=f"Put settings under [{DEFAULT_TABLE}] or a named context such as [lab].",
                 field=name,
             )
-        tables[name] = {_key(k): v for k, v in table.items()}
-    return ConfigFile(path, tables, exists=True)
+        shared = {_key(k): v for k, v in table.items() if not isinstance(v, dict)}
+        found.tables[name] = shared
+        found.commands[name] = {
+            command: _command_table(path, f"{name}.{command}", keys)
+            for command, keys in table.items()
+            if isinstance(keys, dict)
+        }
+    return found
+
+
+def _command_table(path: Path, where: str, table: dict[str, Any]) -> dict[str, Any]:
+    for key, value in table.items():
+        if isinstance(value, dict):
+            raise UsageError(
+                f"config file {path}: [{where}.{key}] is a table inside a command's table.",
+                hint=f"Put {key}'s settings in [{where}] itself, or in a table of its own.",
+                field=f"[{where}.{key}]",
+            )
+    return {_key(k): v for k, v in table.items()}
 
 
 def output_in_file(context: str | None) -> str | None:
@@ -135,12 +177,13 @@ def output_in_file(context: str | None) -> str | None:
 
 
 def select_tables(
-    config: ConfigFile,
-    context: str | None,
-    known_keys: Iterable[str],
-    aliases: Mapping[str, str] | None = None,
+    config: ConfigFile, context: str | None, commands: Commands
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """Merge [default] and the context's table; return values and their origins."""
+    """Merge [default] and the context's table, each with the running command's table.
+
+    Return the values and their origins. Later wins: [default], [default.CMD],
+    [CONTEXT], [CONTEXT.CMD].
+    """
     if context is not None and context not in config.tables:
         defined = ", ".join(sorted(config.tables)) or "none"
         where = f"in {config.path}" if config.exists else f"(no config file at {config.path})"
@@ -149,24 +192,89 @@ def select_tables(
             hint=f"Contexts defined: {defined}. Add a [{context}] table or choose another.",
             field="--context",
         )
-    known = set(known_keys)
-    # Every table is checked, selected or not: a typo in [prod] should not wait
-    # until the day someone runs with --context prod.
-    for name, table in config.tables.items():
-        for key in table:
-            if key not in known:
-                raise UsageError(
-                    f"config file {config.path}: [{name}] has an unknown key {key!r}.",
-                    hint=_unknown_key_hint(key, known, aliases or {}),
-                    field=f"[{name}].{key}",
-                )
+    check_keys(config, commands)
     merged: dict[str, Any] = {}
     origins: dict[str, str] = {}
     for name in dict.fromkeys([DEFAULT_TABLE, context or DEFAULT_TABLE]):
-        for key, value in config.tables.get(name, {}).items():
-            merged[key] = value
-            origins[key] = f"config {config.path} [{name}]"
+        layers = [(name, config.tables.get(name, {}))]
+        if commands.running is not None:
+            own = config.commands.get(name, {}).get(commands.running, {})
+            layers.append((f"{name}.{commands.running}", own))
+        for where, table in layers:
+            for key, value in table.items():
+                merged[key] = value
+                origins[key] = f"config {config.path} [{where}]"
     return merged, origins
+
+
+def command_tables(
+    config: ConfigFile, context: str | None
+) -> dict[str, dict[str, tuple[Any, str]]]:
+    """Each command's own table, [default.CMD] under [CONTEXT.CMD], with origins."""
+    found: dict[str, dict[str, tuple[Any, str]]] = {}
+    for name in dict.fromkeys([DEFAULT_TABLE, context or DEFAULT_TABLE]):
+        for command, table in config.commands.get(name, {}).items():
+            origin = f"config {config.path} [{name}.{command}]"
+            found.setdefault(command, {}).update({k: (v, origin) for k, v in table.items()})
+    return found
+
+
+def check_keys(config: ConfigFile, commands: Commands) -> None:
+    """Every table, selected or not (a typo in [prod] should not wait until the day
+    someone runs with --context prod): a shared key some command has, a per-command
+    table of a command that exists and, for the running command, its own keys."""
+    mine = {*GLOBAL_KEYS, *commands.own}
+    everyone = mine.union(*commands.others.values())
+    for name, table in config.tables.items():
+        for key in table:
+            if key not in everyone:
+                raise _refused(config.path, name, key, commands, everyone)
+    for name, tables in config.commands.items():
+        for command, table in tables.items():
+            if command not in commands.names:
+                raise _no_such_command(config.path, name, command, commands.names)
+            if command != commands.running:
+                continue  # checked when that command runs: its options are not loaded
+            for key in table:
+                if key not in mine:
+                    raise _refused(config.path, f"{name}.{command}", key, commands, mine)
+
+
+def _refused(path: Path, where: str, key: str, commands: Commands, known: set[str]) -> UsageError:
+    """The error for KEY in [WHERE]: an old spelling names the new one; else a near miss."""
+    new = commands.new_name(key)
+    if new is not None:
+        spelled = " or ".join(repr(n.replace("_", "-")) for n in new)
+        return UsageError(
+            f"config file {path}: [{where}] has {key.replace('_', '-')!r}, which is now {spelled}.",
+            hint=f"Write {spelled} instead (the flag's new name).",
+            field=f"[{where}].{key}",
+        )
+    owners = [name for name, keys in commands.others.items() if key in keys]
+    table = where.split(".")[0]
+    hint = (  # a command's table holding another command's key
+        f"{key.replace('_', '-')} is an option of {', '.join(owners)}: "
+        f"put it in [{table}.{owners[0]}], or in [{table}] for every command that has it."
+        if owners
+        else _unknown_key_hint(key, known, commands.aliases)
+    )
+    return UsageError(
+        f"config file {path}: [{where}] has an unknown key {key!r}.",
+        hint=hint,
+        field=f"[{where}].{key}",
+    )
+
+
+def _no_such_command(path: Path, where: str, command: str, names: Collection[str]) -> UsageError:
+    import difflib
+
+    meant = difflib.get_close_matches(command, list(names), n=1)
+    guess = f"Did you mean [{where}.{meant[0]}]? " if meant else ""
+    return UsageError(
+        f"config file {path}: [{where}.{command}] is a table for no command.",
+        hint=f"{guess}Commands: {', '.join(names)}.",
+        field=f"[{where}.{command}]",
+    )
 
 
 def _unknown_key_hint(key: str, known: set[str], aliases: Mapping[str, str]) -> str:

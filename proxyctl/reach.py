@@ -156,8 +156,7 @@ class Found:
     def _typed(self) -> str:
         if os.environ.get("PGPASSWORD"):
             return remember_secret(os.environ["PGPASSWORD"])
-        typed = self.app.ask.password("PGPASSWORD", f"Password of {self.user}:", repeat=False)
-        return remember_secret(typed)
+        return remember_secret(self.app.ask.secret("PGPASSWORD", f"Password of {self.user}:"))
 
 
 def find(app: App, o: ConnectionOptions, question: str = USER_QUESTION) -> Found:

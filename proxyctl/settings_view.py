@@ -53,6 +53,12 @@ def settings_view(settings: Settings) -> SettingsView:
         for k, v in sorted(settings.table.items())
         if k not in GLOBAL_KEYS
     ]
+    # Each command's own table, as `command.key` ([default.init] db-cluster: init.db_cluster).
+    rows += [
+        Setting(f"{command}.{k}", _safe(value), origin)
+        for command, table in sorted(settings.command_tables.items())
+        for k, (value, origin) in sorted(table.items())
+    ]
     path = settings.config_path
     return SettingsView(
         config_file=str(path),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from proxyctl.cli.app import app
 from proxyctl.lab.moto import reset_moto, start_moto
+from tests.answers import Answers
 from tests.aws_world import REGION, boto_client
 from tests.pg import or_fail
 
@@ -78,6 +79,31 @@ class Cli:
 @pytest.fixture
 def cli() -> Cli:
     return Cli()
+
+
+@pytest.fixture
+def answers(monkeypatch: pytest.MonkeyPatch) -> Callable[[Mapping[str, Any]], Answers]:
+    """Prompts on, as on a terminal, answered from a script; returns the scripted Asker.
+
+        asked = answers({"--user": "app"}); run = cli("token", "--host", H)
+        assert asked.flags == ["--user"]
+
+    The App of each run gets this Asker (with --no-input or CI, prompts stay off).
+    """
+    import proxyctl.config
+    from proxyctl.cli import prompts
+
+    def script(given: Mapping[str, Any]) -> Answers:
+        asker = Answers(given)
+        monkeypatch.setattr(proxyctl.config, "stdin_is_interactive", lambda env: (True, "default"))
+        monkeypatch.setattr(
+            prompts,
+            "make_asker",
+            lambda s: prompts.Defaults(s.prompts_off_because) if s.no_input else asker,
+        )
+        return asker
+
+    return script
 
 
 @pytest.fixture

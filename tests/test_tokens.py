@@ -19,9 +19,7 @@ SIGNED_AT = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 
 
 def signed_token(user: str = "app", host: str = SAMPLE_HOST, port: int = 5432) -> str:
-    with mock.patch(
-        "botocore.auth.get_current_datetime", return_value=SIGNED_AT.replace(tzinfo=None)
-    ):
+    with mock.patch("proxyctl.aws.sigv4.utcnow", return_value=SIGNED_AT):
         credentials = signing.frozen_credentials(None)
         return signing.sign_token(credentials, host, port, user, "us-east-1")
 

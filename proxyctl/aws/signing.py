@@ -1,4 +1,4 @@
-"""IAM auth tokens signed locally with botocore's SigV4 signer.
+"""IAM auth tokens signed locally (SigV4, aws/sigv4.py), with botocore's credential chain.
 
 No boto3 client is built: the credential chain and the signer are all a token
 needs, and skipping the client keeps `proxyctl token --host` quick. The result
@@ -21,8 +21,6 @@ from proxyctl.tokens import (
     choose_region,
     inspect_token,
 )
-
-_SCHEME = "https://"
 
 
 def botocore_session(profile: str | None) -> Any:
@@ -79,23 +77,11 @@ def sign_token(credentials: Any, host: str, port: int, user: str, region: str) -
     """A presigned `connect` request for HOST:PORT, as RDS Proxy expects it."""
     remember_secret(credentials.secret_key)
     remember_secret(credentials.token)
-    from botocore.auth import SigV4QueryAuth
-    from botocore.awsrequest import create_request_object, prepare_request_dict
+    from proxyctl.aws.sigv4 import presign_connect
 
-    request_dict: dict[str, Any] = {
-        "url_path": "/",
-        "query_string": "",
-        "headers": {},
-        "body": {"Action": "connect", "DBUser": user},
-        "method": "GET",
-        "context": {},
-    }
-    prepare_request_dict(request_dict, f"{_SCHEME}{host}:{port}")
-    request = create_request_object(request_dict)
-    signer = SigV4QueryAuth(credentials, SIGNING_SERVICE, region, expires=TOKEN_LIFETIME_SECONDS)
-    signer.add_auth(request)
-    request.prepare()
-    return str(request.url)[len(_SCHEME) :]
+    return presign_connect(
+        credentials, host, port, user, region, SIGNING_SERVICE, TOKEN_LIFETIME_SECONDS
+    )
 
 
 def issue_token(

@@ -2,20 +2,23 @@
 
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from enum import StrEnum
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from typer._click.core import Context, ParameterSource
+from typer._click.formatting import HelpFormatter
+from typer._click.utils import make_default_short_help
 from typer.core import TyperGroup
 
-from proxyctl import __version__, config
-from proxyctl.cli import argv, completion
+from proxyctl import __version__
+from proxyctl.cli import argv, completion, registry
 from proxyctl.cli.errors import run_guarded, state
+from proxyctl.config_path import config_path
 
-# Option names that a config file may not set: they act once, on this run only.
-NOT_CONFIGURABLE = {"help", "version", "context", "yes", "install_completion", "show_completion"}
+if TYPE_CHECKING:
+    from proxyctl import config
 
 
 class HelpContext(Context):
@@ -36,8 +39,31 @@ def use_help_context(command: Any) -> None:
         use_help_context(sub)
 
 
+def prepare(command: Any) -> None:
+    """What every command gets as it is loaded: JSON help, completion of fixed values."""
+    use_help_context(command)
+    completion.complete_fixed_values(command)
+
+
 class RootGroup(TyperGroup):
-    """Runs the app under the one error handler, in tests as on the command line."""
+    """Runs the app under the one error handler, in tests as on the command line.
+
+    Its commands come from the registry, each imported when it runs or shows help.
+    """
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = registry.LazyCommands(prepare)
+
+    def list_commands(self, ctx: Context) -> list[str]:
+        return list(self.commands)
+
+    def format_commands(self, ctx: Context, formatter: HelpFormatter) -> None:
+        """The list of commands, from the registry: no command is imported for it."""
+        limit = formatter.width - 6 - max(len(name) for name in registry.COMMANDS)
+        rows = [(n, make_default_short_help(e.help, limit)) for n, e in registry.COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def main(  # type: ignore[override]
         self,
@@ -48,9 +74,8 @@ class RootGroup(TyperGroup):
         **extra: Any,
     ) -> Any:
         state.json, state.debug = False, False
-        completion.complete_fixed_values(self)
         completion.use_zsh_script()
-        use_help_context(self)
+        self.context_class = HelpContext
 
         def call() -> Any:
             return super(RootGroup, self).main(
@@ -67,7 +92,11 @@ class RootGroup(TyperGroup):
         # Known before parsing, so that an error click finds while parsing (an
         # unknown or missing command) is one JSON document too.
         output, context = argv.given_output(line, os.environ)
-        state.json = (output or config.output_in_file(context) or "").lower() == "json"
+        if output is None and os.path.exists(config_path()):
+            from proxyctl import config  # not for every --help: it costs --help a tenth
+
+            output = config.output_in_file(context)
+        state.json = (output or "").lower() == "json"
         if not args and not ctx.resilient_parsing:
             self.bare_help(ctx)
         return super().parse_args(ctx, line.args())
@@ -105,29 +134,40 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-def walk_options(command: Any) -> Iterator[tuple[str, str]]:
-    """The config key (long flag name) and the parameter name of every option below `command`."""
-    for param in command.params:
-        key = config.option_key(param.opts) if param.param_type_name == "option" else None
-        if key:
-            yield key, param.name
-    for sub in getattr(command, "commands", {}).values():
-        yield from walk_options(sub)
-
-
 def config_defaults(command: Any, table: dict[str, Any]) -> dict[str, Any]:
     """The config table as click's default_map for `command` and the commands below it.
 
     The file says `format`, the flag's name; the parameter behind it may be `fmt`.
     """
     found: dict[str, Any] = {}
-    for param in command.params:
-        key = config.option_key(param.opts) if param.param_type_name == "option" else None
-        if key in table and key not in NOT_CONFIGURABLE:
-            found[param.name] = table[key]
+    for key, name in registry.config_keys(command).items():
+        if key in table:
+            found[name] = table[key]
     for name, sub in getattr(command, "commands", {}).items():
         found[name] = config_defaults(sub, table)
     return found
+
+
+def known_commands(running: str | None, command: Any) -> "config.Commands":
+    """What the config check knows: the running command's own options, and the
+    others' from the option index (their modules stay unimported)."""
+    from proxyctl import config
+    from proxyctl.cli.option_index import ALIASES, KEYS
+    from proxyctl.cli.renamed import RENAMED
+
+    own = registry.config_keys(command) if command is not None else {}
+    renamed = {
+        name: {old[2:].replace("-", "_"): tuple(n[2:] for n in new) for old, new in table.items()}
+        for name, table in RENAMED.items()
+    }
+    return config.Commands(
+        names=list(registry.COMMANDS),
+        running=running,
+        own=own,
+        others={name: keys for name, keys in KEYS.items() if name != running},
+        renamed=renamed,
+        aliases={**ALIASES, **{p: k for k, p in own.items() if p != k}},
+    )
 
 
 def _origin(ctx: typer.Context, name: str) -> str | None:
@@ -229,30 +269,32 @@ def root(
     }
     state.json = output is OutputFormat.json
     state.debug = debug
+    from proxyctl import config
+
     given_from = {key: _origin(ctx, key) for key in config.GLOBAL_KEYS}
-    options = list(walk_options(ctx.command))
-    known = {key for key, _ in options} - NOT_CONFIGURABLE
-    # fmt = ... in the file: say it is written format (the flag's name).
-    aliases = {name: key for key, name in options if name != key and key in known}
-    settings = load_settings(given, given_from, context, known, aliases)
+    running = ctx.invoked_subcommand
+    command = ctx.command.commands.get(running) if running else None  # type: ignore[attr-defined]
+    settings = load_settings(given, given_from, context, known_commands(running, command))
     settings.yes = yes
     from proxyctl.app import App
-    from proxyctl.cli.prompts import make_asker
+    from proxyctl.cli import prompts
 
-    ctx.obj = App(settings, make_asker(settings))
-    commands = getattr(ctx.command, "commands", {})
-    ctx.default_map = {name: config_defaults(sub, settings.table) for name, sub in commands.items()}
+    ctx.obj = App(settings, prompts.make_asker(settings))
+    if running is not None and command is not None:
+        ctx.default_map = {running: config_defaults(command, settings.table)}
 
 
 def load_settings(
     given: dict[str, Any],
     given_from: dict[str, str | None],
     context: str | None,
-    known: set[str],
-    aliases: dict[str, str] | None = None,
-) -> config.Settings:
+    commands: "config.Commands",
+) -> "config.Settings":
+    from proxyctl import config
+
     path = config.default_config_path()
-    table, origins = config.select_tables(config.read_config(path), context, known, aliases)
+    found = config.read_config(path)
+    table, origins = config.select_tables(found, context, commands)
     values, sources = config.resolve(given, given_from, table, origins, os.environ)
     state.json, state.debug = values["output"] == "json", values["debug"]
     if values["debug"]:
@@ -266,22 +308,8 @@ def load_settings(
         sources=sources,
         table=table,
         table_sources=origins,
+        command_tables=config.command_tables(found, context),
     )
-
-
-def _register() -> None:
-    from proxyctl.cli import check, config_cmd, destroy, failover, grant, init, token
-
-    app.command("init")(init.init)
-    app.command("check")(check.check)
-    app.command("failover-test")(failover.failover_test)
-    app.command("destroy")(destroy.destroy)
-    app.command("grant")(grant.grant)
-    app.add_typer(token.app, name="token")
-    app.add_typer(config_cmd.app, name="config")
-
-
-_register()
 
 
 def main() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import typer
@@ -20,9 +19,10 @@ REPORT_HINT = (
 )
 
 
-@dataclass
 class RunState:
-    """What the handler needs to know about the run: set once options are parsed."""
+    """What the handler needs to know about the run: set once options are parsed.
+
+    (Not a dataclass: `proxyctl --help` would import dataclasses for it.)"""
 
     json: bool = False
     debug: bool = False

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from proxyctl.cli.old_spellings import renamed
 from proxyctl.cli.options import (
     AuthMode,
     CaBundle,
@@ -17,6 +16,7 @@ from proxyctl.cli.options import (
     ProxyName,
     Via,
 )
+from proxyctl.cli.renamed import renamed
 
 if TYPE_CHECKING:
     from proxyctl.config import Settings
@@ -45,10 +45,7 @@ def failover_test(
             "(default: the proxy's target).",
         ),
     ] = None,
-    cluster: Annotated[
-        str | None,
-        typer.Option(hidden=True, callback=renamed("--db-cluster"), expose_value=False),
-    ] = None,
+    _cluster: Annotated[str | None, renamed("--cluster")] = None,
     no_direct: Annotated[
         bool,
         typer.Option(
@@ -260,7 +257,7 @@ def failover_test(
     settings: Settings = app.settings
     settings.yes = settings.yes or yes
     if report is not None:
-        may_replace(settings, report, force)
+        may_replace(app, report, force)
     options = FailoverOptions(
         proxy=proxy,
         host=host,
@@ -293,4 +290,4 @@ def failover_test(
         allow_no_failover=allow_no_failover,
         yes=settings.yes,
     )
-    show_result(settings, flow.run(options, reach(app, options), screen(settings)))
+    show_result(settings, flow.run(options, reach(app, options), screen(app)))

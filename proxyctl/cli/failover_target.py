@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from proxyctl.config import Settings
 from proxyctl.drill.flow import Reach, Screen
 from proxyctl.drill.options import FailoverOptions, Where, check_options, probed_endpoints
 from proxyctl.drill.samples import Endpoint
@@ -80,27 +79,22 @@ def _cluster(c: Any, o: FailoverOptions, proxy_name: str | None) -> dict[str, An
     return failover.describe_cluster(c, name)
 
 
-def screen(settings: Settings) -> Screen:
-    """Announcements on stderr, the typed confirmation on a terminal, and the live view
-    there (plain lines elsewhere, and in JSON mode)."""
+def screen(app: App) -> Screen:
+    """Announcements on stderr, the typed confirmation through the App's asker, and the
+    live view on a terminal (plain lines elsewhere, and in JSON mode)."""
     from proxyctl.output import note
 
-    live = sys.stderr.isatty() and not settings.json
-
-    def ask(question: str) -> str:
-        import questionary
-
-        return str(questionary.text(question).unsafe_ask())
+    live = sys.stderr.isatty() and not app.json
 
     def make_view(labels: list[str], stall: float) -> Any:
         from proxyctl.cli.drill_view import LiveView, PlainView
 
         return LiveView(labels, stall) if live else PlainView(stall)
 
-    return Screen(note, None if settings.no_input else ask, make_view, live)
+    return Screen(note, app.ask, make_view, live)
 
 
-def may_replace(settings: Settings, report: Path, force: bool) -> None:
+def may_replace(app: App, report: Path, force: bool) -> None:
     """Ask before the drill, not after it, whether an existing report may be replaced."""
     from proxyctl.drill.report import check_report_path
     from proxyctl.files import confirm_overwrite
@@ -110,8 +104,6 @@ def may_replace(settings: Settings, report: Path, force: bool) -> None:
         return
 
     def confirm(question: str) -> bool:
-        import questionary
+        return app.ask.confirm("--force", question, False)
 
-        return bool(questionary.confirm(question, default=False).unsafe_ask())
-
-    confirm_overwrite([report], "--report", force, None if settings.no_input else confirm)
+    confirm_overwrite([report], "--report", force, None if app.settings.no_input else confirm)

@@ -43,7 +43,7 @@ def init(
             rich_help_panel=NAME,
         ),
     ] = None,
-    _database: Annotated[str | None, renamed("--database", "--db-cluster or --db-instance")] = None,
+    _database: Annotated[str | None, renamed("--database")] = None,
     secret: Annotated[
         str | None,
         typer.Option(

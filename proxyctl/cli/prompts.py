@@ -27,18 +27,8 @@ def inline_check(check: Callable[[str], object]) -> Callable[[str], bool | str]:
 
 
 def ask_text(settings: Settings, flag: str, question: str, check: Callable[[str], object]) -> str:
-    """Ask for the value of FLAG, or fail naming it when prompting is off."""
-    if settings.no_input:
-        raise UsageError(
-            f"{flag} is required.",
-            hint=f"Pass {flag}, or set it in the config file "
-            f"(prompts are off: {settings.prompts_off_because}).",
-            field=flag,
-        )
-    import questionary
-
-    answer = questionary.text(question, validate=inline_check(check)).unsafe_ask()
-    return str(answer)
+    """The value of FLAG, asked through the run's Asker (kept for callers given only settings)."""
+    return make_asker(settings).text(flag, question, "", check)
 
 
 class Prompter:
@@ -66,20 +56,26 @@ class Prompter:
 
         return bool(questionary.confirm(question, default=default).unsafe_ask())
 
-    def password(self, flag: str, question: str, repeat: bool = True) -> str:
+    def password(self, flag: str, question: str) -> str:
         import questionary
 
-        if not repeat:
-            return str(questionary.password(question).unsafe_ask())
         while True:  # a typo asks again: the answers before it are kept
             first = questionary.password(question, validate=inline_check(_not_empty)).unsafe_ask()
             again = questionary.password("Repeat it:").unsafe_ask()
             if first == again:
-                return str(first)
+                from proxyctl.logs import remember_secret
+
+                return remember_secret(str(first))
             questionary.print("The two passwords differ: type it again.")
 
-    def typed(self, flag: str, question: str, expected: str) -> bool:
-        """A confirmation that needs EXPECTED typed out (a name), not a reflex yes."""
+    def secret(self, flag: str, question: str) -> str:
+        import questionary
+
+        from proxyctl.logs import remember_secret  # masked in --debug logs from now on
+
+        return remember_secret(str(questionary.password(question).unsafe_ask() or ""))
+
+    def typed(self, flag: str, question: str, expected: str, *, action: str = "this") -> bool:
         import questionary
 
         return str(questionary.text(question).unsafe_ask() or "").strip() == expected
@@ -97,10 +93,12 @@ class Defaults:
         self.why = why
 
     def _missing(self, flag: str, question: str) -> UsageError:
+        if flag.startswith("-"):
+            how = f"Pass {flag}, or set it in the config file"
+        else:  # an environment variable, such as PGPASSWORD
+            how = f"Set {flag} in the environment"
         return UsageError(
-            f"{flag} is required: {question.rstrip(':?')}.",
-            hint=f"Pass {flag} (prompts are off: {self.why}).",
-            field=flag,
+            f"{flag} is required.", hint=f"{how} (prompts are off: {self.why}).", field=flag
         )
 
     def select(
@@ -118,11 +116,18 @@ class Defaults:
     def confirm(self, flag: str, question: str, default: bool) -> bool:
         return default
 
-    def password(self, flag: str, question: str, repeat: bool = True) -> str:
+    def password(self, flag: str, question: str) -> str:
         raise self._missing(flag, question)
 
-    def typed(self, flag: str, question: str, expected: str) -> bool:
+    def secret(self, flag: str, question: str) -> str:
         raise self._missing(flag, question)
+
+    def typed(self, flag: str, question: str, expected: str, *, action: str = "this") -> bool:
+        raise UsageError(
+            f"{action} needs confirmation: pass {flag}.",
+            hint=f"{flag} confirms without asking (prompts are off: {self.why}).",
+            field=flag,
+        )
 
 
 def make_asker(settings: Settings) -> Asker:

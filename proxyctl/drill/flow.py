@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from proxyctl.app import Asker
 from proxyctl.drill.finish import FailoverResult
 from proxyctl.drill.options import FailoverOptions, Where
 from proxyctl.drill.run import View
@@ -35,11 +36,11 @@ class Reach:
 
 @dataclass
 class Screen:
-    """How the drill talks to the user. `ask` returns a typed answer (None: nobody to
-    ask); `live`: a live view holds the terminal."""
+    """How the drill talks to the user: `ask` is the App's asker (which fails naming
+    --yes when prompts are off); `live`: a live view holds the terminal."""
 
     say: Callable[[str], None]
-    ask: Callable[[str], str] | None
+    ask: Asker
     make_view: Callable[[list[str], float], View]
     live: bool = False
 
@@ -80,15 +81,14 @@ def announcement(o: FailoverOptions, where: Where) -> str:
     return f"will trigger: {what}\nwill probe: {probed}\ntimeout: {o.timeout:g} s\n"
 
 
-def confirm(o: FailoverOptions, where: Where, ask: Callable[[str], str] | None) -> None:
+def confirm(o: FailoverOptions, where: Where, ask: Asker) -> None:
     """A failover is only triggered once the cluster id (or "failover") has been typed,
     or with --yes; observing one (--trigger none) needs no confirmation."""
     if o.yes or o.trigger == "none":
         return
     answer_needed = where.cluster_id or "failover"
-    if ask is None:
-        raise UsageError("a failover drill needs confirmation: pass --yes.", field="--yes")
-    if ask(f"Type {answer_needed} to start the drill:") != answer_needed:
+    question = f"Type {answer_needed} to start the drill:"
+    if not ask.typed("--yes", question, answer_needed, action="a failover drill"):
         raise UsageError("nothing was triggered: the confirmation did not match.", field="--yes")
 
 

@@ -55,16 +55,8 @@ def run(
 
 def confirm(app: App, name: str) -> None:
     """Ask for the proxy's name to be typed; anything else deletes nothing."""
-    settings = app.settings
-    if settings.no_input:
-        raise UsageError(
-            f"destroy {name} needs confirmation: pass --yes.",
-            hint="--yes confirms without asking "
-            f"(prompts are off: {settings.prompts_off_because}).",
-            field="--yes",
-        )
     question = f"Type the proxy's name ({name}) to delete all of the above:"
-    if not app.ask.typed("--yes", question, name):
+    if not app.ask.typed("--yes", question, name, action=f"destroy {name}"):
         raise UsageError(
             f"NAME: what you typed is not {name!r}: nothing was deleted.",
             hint="Run it again and type the proxy's name exactly, or pass --yes.",

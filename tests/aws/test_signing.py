@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from unittest import mock
 
 import boto3
@@ -13,6 +13,7 @@ from proxyctl.tokens import TOKEN_LIFETIME_SECONDS, inspect_token
 from tests.conftest import SAMPLE_HOST
 
 FROZEN = datetime(2026, 11, 26, 9, 30, 15)
+OUR_CLOCK = mock.patch("proxyctl.aws.sigv4.utcnow", return_value=FROZEN.replace(tzinfo=UTC))
 
 
 @pytest.mark.parametrize("session_token", [None, "IQoJb3JpZ2luX2VjEXAMPLE/with+odd=chars"])
@@ -24,7 +25,7 @@ def test_same_token_as_botocore(
 ) -> None:
     if session_token:
         monkeypatch.setenv("AWS_SESSION_TOKEN", session_token)
-    with mock.patch("botocore.auth.get_current_datetime", return_value=FROZEN):
+    with mock.patch("botocore.auth.get_current_datetime", return_value=FROZEN), OUR_CLOCK:
         credentials = signing.frozen_credentials(None)
         ours = signing.sign_token(credentials, host, port, user, "eu-west-1")
         theirs = (
@@ -38,7 +39,7 @@ def test_same_token_as_botocore(
 
 
 def test_issue_token_times_come_from_the_signature() -> None:
-    with mock.patch("botocore.auth.get_current_datetime", return_value=FROZEN):
+    with OUR_CLOCK:
         made, warning = signing.issue_token(None, None, SAMPLE_HOST, 5432, "app", "postgres")
     assert warning is None
     assert made.region == "us-east-1"  # from the host name

@@ -28,8 +28,9 @@ def test_cluster_in_the_config_file_is_now_db_cluster(cli: Cli, config_file: Pat
     config_file.write_text('[default]\ncluster = "orders-db"\n')
     run = cli("failover-test", "--host", "db.test", "--user", "app", "--yes")
     assert run.exit_code == 2, run.stderr
-    assert run.stderr.startswith(
-        f"error: config {config_file} [default]: cluster is now db-cluster.\n"
+    assert run.stderr == (
+        f"error: config file {config_file}: [default] has 'cluster', which is now "
+        "'db-cluster'.\nhint: Write 'db-cluster' instead (the flag's new name).\n"
     )
 
 

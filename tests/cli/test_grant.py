@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
 import pytest
 
+from tests.answers import Answers
 from tests.aws_world import make_proxy
 from tests.conftest import Cli, boto_client
 
@@ -175,15 +177,11 @@ def test_a_role_arn_that_is_not_the_role_found_is_refused(
 
 
 def test_what_is_not_given_is_asked(
-    cli: Cli, aws: str, world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    cli: Cli, aws: str, world: dict[str, Any], answers: Callable[..., Answers]
 ) -> None:
-    from proxyctl.cli import prompts
-    from tests.answers import ScriptedAsker
-
-    asker = ScriptedAsker({"--db-user": "app", "--role": "orders-api"})
-    monkeypatch.setattr(prompts, "make_asker", lambda settings: asker)
+    asker = answers({"--db-user": "app", "--role": "orders-api"})
     run = cli("grant", "orders")
     assert run.exit_code == 0, run.stderr
-    assert asker.asked == ["--db-user", "--role"]
+    assert asker.flags == ["--db-user", "--role"]
     names = boto_client(aws, "iam").list_role_policies(RoleName="orders-api")["PolicyNames"]
     assert names == ["proxyctl-connect-orders-app"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import select
 import shutil
 import signal
@@ -29,12 +30,23 @@ SAMPLE_PROXY_ARN = "arn:aws:rds:us-east-1:123456789012:db-proxy:prx-0a1b2c3d4e5f
 
 
 def command_paths(command: Any = None, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
-    """Every command and group below the root, as argument tuples."""
+    """Every command and group below the root, as argument tuples (this loads them all)."""
     command = command or typer.main.get_command(app)
     paths = [prefix]
     for name, sub in getattr(command, "commands", {}).items():
         paths += command_paths(sub, (*prefix, name))
     return paths
+
+
+def options_of(command: Any) -> list[str]:
+    """The long flags a user may type after COMMAND (hidden old spellings are not offered)."""
+    return [
+        opt
+        for param in command.params
+        if param.param_type_name == "option" and not param.hidden
+        for opt in (*param.opts, *param.secondary_opts)
+        if opt.startswith("--")
+    ]
 
 
 @pytest.mark.parametrize("path", command_paths(), ids=lambda p: " ".join(p) or "proxyctl")
@@ -245,17 +257,102 @@ def _read_until(fd: int, wanted: bytes, timeout: float) -> bytes:
     return seen
 
 
-def test_help_imports_no_heavy_library() -> None:
+HEAVY = ["boto3", "botocore", "psycopg", "questionary", "prompt_toolkit", "pydantic", "rich"]
+
+
+def modules_imported(*args: str) -> list[str]:
+    """The heavy libraries and command modules that `proxyctl ARGS` imports."""
     code = (
         "import sys\n"
-        "sys.argv = ['proxyctl', '--help']\n"
+        f"sys.argv = ['proxyctl', *{list(args)!r}]\n"
         "from proxyctl.cli.app import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "heavy = ['boto3', 'botocore', 'psycopg', 'questionary', 'pydantic', 'rich']\n"
-        "print(sorted(m for m in heavy if m in sys.modules), file=sys.stderr)\n"
+        f"wanted = {HEAVY!r} + sorted(m for m in sys.modules if m.startswith('proxyctl.cli.'))\n"
+        "print(sorted(m for m in wanted if m in sys.modules), file=sys.stderr)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stderr.strip() == "[]"
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    return list(json.loads(out.stderr.strip().splitlines()[-1].replace("'", '"')))
+
+
+def command_modules(modules: list[str]) -> list[str]:
+    """The modules among MODULES that hold a command (cli.options, cli.prompts... do not)."""
+    from proxyctl.cli.registry import COMMANDS
+
+    return sorted({e.module for e in COMMANDS.values()} & set(modules))
+
+
+def test_help_imports_no_command_and_no_heavy_library() -> None:
+    imported = modules_imported("--help")
+    assert command_modules(imported) == []
+    assert [m for m in imported if m in HEAVY] == []
+    # Nor anything of the commands' own (options, prompts, the config check's index).
+    assert [m for m in imported if m.startswith("proxyctl.cli.")] == [
+        "proxyctl.cli.app", "proxyctl.cli.argv", "proxyctl.cli.completion",
+        "proxyctl.cli.errors", "proxyctl.cli.registry",
+    ]  # fmt: skip
+
+
+def test_a_commands_help_imports_only_that_command() -> None:
+    imported = modules_imported("token", "--help")
+    assert command_modules(imported) == ["proxyctl.cli.token"]
+    assert [m for m in imported if m in HEAVY] == []
+
+
+def test_the_registry_says_what_each_command_says() -> None:
+    from proxyctl.cli import registry
+
+    root = typer.main.get_command(app)
+    for name, entry in registry.COMMANDS.items():
+        command = root.get_command(typer.Context(root), name)  # type: ignore[attr-defined]
+        assert entry.help == command.get_short_help_str(1000), (
+            f"registry.COMMANDS[{name!r}].help is not the first line of its help"
+        )
+
+
+def test_the_option_index_is_up_to_date() -> None:
+    from proxyctl.cli import option_index, registry
+
+    fresh: dict[str, Any] = {}
+    exec(registry.index_text(), fresh)  # noqa: S102 (our own generated module)
+    assert (fresh["KEYS"], fresh["ALIASES"]) == (option_index.KEYS, option_index.ALIASES), (
+        "proxyctl/cli/option_index.py is stale: regenerate it with `python -m "
+        "proxyctl.cli.registry > proxyctl/cli/option_index.py && ruff format proxyctl/cli`"
+    )
+
+
+def zsh_completes(*words: str) -> list[str]:
+    """What proxyctl offers zsh for the last word (the names, without their help)."""
+    env = {
+        "_TYPER_COMPLETE_ARGS": " ".join(("proxyctl", *words)),
+        "_PROXYCTL_COMPLETE": "complete_zsh",
+        "PATH": "/usr/bin:/bin",
+    }
+    out = subprocess.run(
+        [sys.executable, "-m", "proxyctl"], env=env, capture_output=True, text=True, check=True
+    )
+    return re.findall(r'^(?:_arguments .*?\(\()?"([^"]+)":', out.stdout, flags=re.M)
+
+
+def test_completion_offers_every_command() -> None:
+    from proxyctl.cli import registry
+
+    assert bash_completes("") == list(registry.COMMANDS)
+    assert zsh_completes("") == list(registry.COMMANDS)
+
+
+@pytest.mark.parametrize("path", [p for p in command_paths() if p], ids=" ".join)
+def test_completion_offers_every_option(path: tuple[str, ...]) -> None:
+    command: Any = typer.main.get_command(app)
+    for name in path:
+        command = command.get_command(typer.Context(command), name)
+    wanted = options_of(command)
+    offered_bash = bash_completes(*path, "--")
+    offered_zsh = zsh_completes(*path, "--")
+    assert set(wanted) - set(offered_bash) == set(), f"bash: {' '.join(path)}"
+    assert set(wanted) - set(offered_zsh) == set(), f"zsh: {' '.join(path)}"
 
 
 def test_python_dash_m_and_version() -> None:

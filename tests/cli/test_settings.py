@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
+import typer
 
+from proxyctl.cli.renamed import renamed
 from tests.conftest import Cli
 
 
@@ -278,3 +280,143 @@ def test_json_version_and_bare_help(cli: Cli) -> None:
         doc = cli(*args).json()
         assert (doc["kind"], doc["command"]) == ("help", "proxyctl token")
         assert doc["help"] == cli("token", "--help").stdout.rstrip("\n")
+
+
+# --- One meaning per word: tables per command ------------------------------------------
+
+HOST = "db.proxy-x.us-east-1.rds.amazonaws.com"
+
+
+def test_inits_cluster_is_not_the_database_token_signs_for(cli: Cli, config_file: Path) -> None:
+    # Once, `database = "orders-db"` meant init's cluster and token's database at once.
+    config_file.write_text(
+        '[default]\ndatabase = "appdb"\n\n[default.init]\ndb-cluster = "orders-db"\n'
+    )
+    run = cli("token", "--host", HOST, "--user", "app", "--format", "env")
+    assert run.exit_code == 0, run.stderr
+    assert "PGDATABASE=appdb\n" in run.stdout
+    assert "orders-db" not in run.stdout
+
+
+def test_a_commands_table_wins_over_the_shared_keys(cli: Cli, config_file: Path) -> None:
+    config_file.write_text(
+        '[default]\nuser = "shared"\nport = 6432\n\n[default.token]\nuser = "signer"\n\n'
+        '[default.check]\nuser = "checker"\n\n[lab]\nport = 7000\n\n'
+        '[lab.token]\nuser = "lab-signer"\n'
+    )
+    doc = cli("--output", "json", "token", "--host", HOST).json()
+    assert (doc["user"], doc["port"]) == ("signer", 6432)
+    doc = cli("--output", "json", "--context", "lab", "token", "--host", HOST).json()
+    assert (doc["user"], doc["port"]) == ("lab-signer", 7000)
+
+
+def test_a_commands_table_may_set_a_global_option(
+    cli: Cli, config_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    config_file.write_text(
+        '[default]\nregion = "eu-west-1"\n\n[default.token]\nregion = "ap-south-1"\n'
+    )
+    doc = cli("--output", "json", "token", "--host", HOST, "--user", "app").json()
+    assert doc["region"] == "ap-south-1"
+    assert show(cli, "--output", "json")["region"] == (
+        "eu-west-1",
+        f"config {config_file} [default]",
+    )
+
+
+def test_a_shared_key_of_another_command_is_left_to_it(cli: Cli, config_file: Path) -> None:
+    config_file.write_text('[default]\ndry-run = true\nsamples = 3\nuser = "app"\n')
+    run = cli("token", "--host", HOST)
+    assert run.exit_code == 0, run.stderr
+    assert run.stdout.startswith(HOST)
+
+
+def test_a_commands_table_holds_only_that_commands_keys(cli: Cli, config_file: Path) -> None:
+    config_file.write_text("[default.token]\nsampels = 3\n")
+    run = cli("token", "--host", HOST, "--user", "app")
+    assert run.exit_code == 2
+    assert run.stderr.startswith(
+        f"error: config file {config_file}: [default.token] has an unknown key 'sampels'.\n"
+        "hint: Keys are the flags' names: "
+    )
+    config_file.write_text("[default.token]\nsamples = 3\n")
+    run = cli("token", "--host", HOST, "--user", "app")
+    assert run.stderr == (
+        f"error: config file {config_file}: [default.token] has an unknown key 'samples'.\n"
+        "hint: samples is an option of check: put it in [default.check], or in [default] for "
+        "every command that has it.\n"
+    )
+
+
+def test_a_table_for_no_command(cli: Cli, config_file: Path) -> None:
+    config_file.write_text('[lab.tokne]\nuser = "app"\n')
+    run = cli("--output", "json", "config", "show")
+    assert run.exit_code == 2
+    assert run.json()["error"]["field"] == "[lab.tokne]"
+    assert run.stderr == (
+        f"error: config file {config_file}: [lab.tokne] is a table for no command.\n"
+        "hint: Did you mean [lab.token]? Commands: init, check, failover-test, destroy, grant, "
+        "token, config.\n"
+    )
+
+
+def test_a_table_inside_a_commands_table(cli: Cli, config_file: Path) -> None:
+    config_file.write_text('[default.token.inspect]\nformat = "json"\n')
+    run = cli("config", "show")
+    assert run.exit_code == 2
+    assert "[default.token.inspect] is a table inside a command's table." in run.stderr
+
+
+@pytest.fixture
+def renamed_flag(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An old spelling in the table of renames: token's --hostname, now --host."""
+    from proxyctl.cli import renamed
+
+    monkeypatch.setitem(renamed.RENAMED, "token", {"--hostname": ("--host",)})
+
+
+@pytest.mark.parametrize("table", ["default", "default.token"])
+def test_an_old_spelling_in_the_file_names_the_new_one(
+    cli: Cli, config_file: Path, renamed_flag: None, table: str
+) -> None:
+    config_file.write_text(f'[{table}]\nhostname = "{HOST}"\n')
+    run = cli("token", "--user", "app")
+    assert run.exit_code == 2
+    assert run.stderr == (
+        f"error: config file {config_file}: [{table}] has 'hostname', which is now 'host'.\n"
+        "hint: Write 'host' instead (the flag's new name).\n"
+    )
+
+
+def test_the_old_spelling_of_a_flag_names_the_new_one(
+    renamed_flag: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from proxyctl.cli.errors import run_guarded
+
+    demo = typer.Typer()
+
+    @demo.command()
+    def sign(host: str = "h", _old: Annotated[str | None, renamed("--hostname")] = None) -> None:
+        print(host)
+
+    def run(*args: str) -> int:
+        return run_guarded(lambda: demo(list(args), standalone_mode=False))
+
+    assert run("--host", "x") == 0
+    assert run("--hostname", "x") == 2
+    assert (
+        capsys.readouterr().err == "error: --hostname is now --host.\nhint: Use --host instead.\n"
+    )
+
+
+def test_config_show_lists_each_commands_table(cli: Cli, config_file: Path) -> None:
+    config_file.write_text(
+        '[default]\ndatabase = "appdb"\n\n[default.init]\ndb-cluster = "orders-db"\n\n'
+        '[lab.init]\ndb-cluster = "lab-db"\n'
+    )
+    got = show(cli, "--output", "json", "--context", "lab")
+    assert got["database"] == ("appdb", f"config {config_file} [default]")
+    assert got["init.db_cluster"] == ("lab-db", f"config {config_file} [lab.init]")
+    run = cli("--context", "lab", "config", "show")
+    assert f"init.db_cluster  lab-db  (config {config_file} [lab.init])\n" in run.stdout

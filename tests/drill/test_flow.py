@@ -8,31 +8,31 @@ from typing import Any
 
 import pytest
 
+from proxyctl.cli.prompts import Defaults
 from proxyctl.db.probe import Endpoint as Connection
 from proxyctl.drill import flow
 from proxyctl.drill.options import FailoverOptions, Where, probed_endpoints
 from proxyctl.drill.samples import Endpoint
 from proxyctl.errors import ExitCode, UsageError
 from tests import pg
+from tests.answers import Answers
 from tests.drill.views import RecordingView
 
 
 class Scripted:
-    """A Screen's parts with the user's answers scripted, and everything said kept."""
+    """A Screen's parts with the user's typed answer scripted, and everything said kept."""
 
-    def __init__(self, *answers: str) -> None:
-        self.answers = list(answers)
-        self.asked: list[str] = []
+    def __init__(self, typed: str | None = None) -> None:
+        self.ask = Answers({} if typed is None else {"--yes": typed})
         self.said: list[str] = []
 
-    def ask(self, question: str) -> str:
-        self.asked.append(question)
-        return self.answers.pop(0)
+    @property
+    def asked(self) -> list[str]:
+        return [question for _, question in self.ask.asked]
 
     def screen(self, can_ask: bool = True) -> flow.Screen:
-        return flow.Screen(
-            self.said.append, self.ask if can_ask else None, lambda labels, stall: RecordingView()
-        )
+        ask = self.ask if can_ask else Defaults("--no-input")
+        return flow.Screen(self.said.append, ask, lambda labels, stall: RecordingView())
 
 
 CLUSTER = {"DBClusterIdentifier": "orders-db", "Endpoint": "orders-db.cluster.test", "Port": 5432}
@@ -65,7 +65,7 @@ def test_without_a_cluster_the_word_failover_is_typed() -> None:
 
 def test_nobody_to_ask_needs_yes() -> None:
     with pytest.raises(UsageError, match=r"^a failover drill needs confirmation: pass --yes\.$"):
-        flow.confirm(FailoverOptions(), where(CLUSTER), None)
+        flow.confirm(FailoverOptions(), where(CLUSTER), Defaults("--no-input"))
 
 
 @pytest.mark.parametrize(
