@@ -15,41 +15,15 @@ from proxyctl.config import Settings
 from proxyctl.errors import ExitCode, UsageError
 from proxyctl.reach import ConnectionOptions
 from proxyctl.tokens import inspect_token
+from tests.answers import Answers
 from tests.conftest import REGION
 from tests.provision_helpers import STACK_PASSWORD, make_stack, seed_stack
 
 HOST = "db.example.com"
 
 
-class ScriptedAnswers:
-    """An Asker that answers by flag from a script and records each question it was asked."""
-
-    def __init__(self, answers: dict[str, str]) -> None:
-        self.answers = answers
-        self.asked: list[tuple[str, str]] = []
-
-    def _answer(self, flag: str, question: str) -> str:
-        self.asked.append((flag, question))
-        return self.answers[flag]
-
-    def select(self, flag: str, question: str, choices: Any, default: Any) -> str:
-        return self._answer(flag, question)
-
-    def text(self, flag: str, question: str, default: str, check: Any) -> str:
-        answer = self._answer(flag, question)
-        check(answer)
-        return answer
-
-    def confirm(self, flag: str, question: str, default: bool) -> bool:
-        return bool(self._answer(flag, question))
-
-    def password(self, flag: str, question: str, repeat: bool = True) -> str:
-        assert not repeat, "a sign-in password is typed once"
-        return self._answer(flag, question)
-
-
 def app_with(answers: dict[str, str], no_input: bool = False, **settings: Any) -> tuple[App, Any]:
-    asker = ScriptedAnswers(answers)
+    asker = Answers(answers)
     return App(Settings(region=REGION, no_input=no_input, **settings), asker), asker
 
 

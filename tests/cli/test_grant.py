@@ -139,8 +139,8 @@ def test_unknown_role_is_not_found_and_changes_nothing(
             ["arn:aws:rds:eu-west-1:1:db-proxy:x", "--db-user", "app", "--print"],
             "is not an RDS Proxy ARN.",
         ),
-        (["orders", "--role", "orders-api"], "--db-user is required: Database user."),
-        (["orders", "--db-user", "app"], "--role is required: IAM role of the application."),
+        (["orders", "--role", "orders-api"], "error: --db-user is required.\nhint: Pass --db-user"),
+        (["orders", "--db-user", "app"], "error: --role is required.\nhint: Pass --role"),
     ],
 )
 def test_bad_input_is_a_usage_error(cli: Cli, args: list[str], says: str) -> None:

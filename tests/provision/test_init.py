@@ -12,7 +12,7 @@ from proxyctl.errors import UsageError
 from proxyctl.provision import init
 from proxyctl.provision.steps import Plan
 from proxyctl.provision.wizard import DATABASE_FLAGS, NETWORK_FLAGS, POOL_FLAGS
-from tests.answers import NoProgress, ScriptedAsker, scripted_app
+from tests.answers import Answers, NoProgress, scripted_app
 from tests.aws_world import seed_aurora
 from tests.conftest import REGION, boto_client
 from tests.provision_helpers import clients
@@ -30,19 +30,19 @@ def run_init(
     answers: dict[str, Any],
     flags: dict[str, Any] | None = None,
     **options: Any,
-) -> tuple[Plan | init.InitResult, ScriptedAsker, NoProgress]:
+) -> tuple[Plan | init.InitResult, Answers, NoProgress]:
     """init with prompts on, every question answered from ANSWERS (or its default)."""
     settings = Settings(region=REGION, endpoint_url=endpoint, no_input=False)
     app = scripted_app(settings, answers, _clients=clients(endpoint))
     progress = NoProgress()
     made = init.run(app, flags or {}, init.InitOptions(wait=False, **options), progress)
-    assert isinstance(app.ask, ScriptedAsker)
+    assert isinstance(app.ask, Answers)
     return made, app.ask, progress
 
 
 def test_enter_at_every_question_then_yes(world: dict[str, Any]) -> None:
     made, asker, _ = run_init(world["endpoint"], {"--yes": True})
-    assert asker.asked == [
+    assert asker.flags == [
         DATABASE_FLAGS, "--name", "--secret", "--iam-auth", NETWORK_FLAGS, POOL_FLAGS, "--yes",
     ]  # fmt: skip
     assert isinstance(made, init.InitResult)
@@ -92,7 +92,7 @@ def test_the_dry_run_plan_is_the_plan_that_is_applied(world: dict[str, Any]) -> 
     assert isinstance(made, init.InitResult)
     assert progress.steps == made.created == [step.summary for step in plan.steps]
     again, asker, _ = run_init(world["endpoint"], {}, flags)
-    assert isinstance(again, Plan) and again.steps == [] and "--yes" not in asker.asked
+    assert isinstance(again, Plan) and again.steps == [] and "--yes" not in asker.flags
 
 
 def test_a_db_instance_is_chosen_by_its_own_flag(world: dict[str, Any]) -> None:
