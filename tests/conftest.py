@@ -147,6 +147,7 @@ def no_debug_logging() -> Iterator[None]:
 # that another test's load never stretches what they measure.
 TIMING_MODULES = {
     "tests/aws/test_failover.py",
+    "tests/check/test_check_terminal.py",
     "tests/check/test_dataplane.py",
     "tests/check/test_query_faults.py",
     "tests/cli/test_drill_view.py",
