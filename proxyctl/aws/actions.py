@@ -8,10 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from proxyctl.aws import groups
+from proxyctl.aws import groups, proxies
 from proxyctl.aws.clients import Clients
 from proxyctl.aws.errors import aws_code, aws_errors
-from proxyctl.aws.proxies import targets_from_api
 from proxyctl.errors import ConnectionProblem, NotFoundError, ProxyctlError
 from proxyctl.model.proxy import AUTH_KEYS, BAD_PROXY_STATES, TargetHealth, summary, with_health
 
@@ -189,10 +188,11 @@ def wait_healthy(c: Clients, name: str, ctx: RunContext) -> str:
     """Wait until the proxy is available and no target is unavailable; return the state."""
     start = ctx.clock()
     while True:
-        with aws_errors(f"describe the RDS proxy {name}"):
-            status = c.rds.describe_db_proxies(DBProxyName=name)["DBProxies"][0]["Status"]
-            items = c.rds.describe_db_proxy_targets(DBProxyName=name)["Targets"]
-        targets = with_health(targets_from_api(items))
+        found = proxies.read_proxy(c.rds, name)
+        if found is None:
+            raise NotFoundError(f"the RDS proxy {name} is gone.")
+        status = found.status
+        targets = with_health(proxies.read_targets(c.rds, name))
         state = summary(status, targets)
         ctx.report(f"waiting {ctx.clock() - start:.0f} s: {state}")
         bad = next((t for t in targets if t.settled_bad and not _expected(t, ctx)), None)
@@ -260,10 +260,7 @@ def wait_proxy_gone(c: Clients, p: dict[str, Any], ctx: RunContext) -> None:
     """Wait until DescribeDBProxies no longer finds the proxy (deletion takes minutes)."""
     start = ctx.clock()
     while ctx.clock() - start < ctx.timeout:
-        try:
-            with aws_errors(f"describe the RDS proxy {p['DBProxyName']}"):
-                c.rds.describe_db_proxies(**p)
-        except NotFoundError:
+        if proxies.read_proxy(c.rds, p["DBProxyName"]) is None:
             return
         ctx.report(f"waiting for {p['DBProxyName']} to be deleted")
         ctx.sleep(ctx.poll)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from proxyctl.aws import proxies
 from proxyctl.aws.clients import Clients
 from proxyctl.aws.errors import aws_errors
 from proxyctl.aws.secrets import read_secret
@@ -107,15 +108,10 @@ def _sources(perm: dict[str, Any]) -> set[tuple[Any, ...]]:
 
 def _proxy(c: Clients, p: dict[str, Any], made: list[str]) -> Undo | None:
     name = p["DBProxyName"]
-    try:
-        with aws_errors(f"describe the RDS proxy {name}"):
-            item = c.rds.describe_db_proxies(DBProxyName=name)["DBProxies"][0]
-            tags = c.rds.list_tags_for_resource(ResourceName=item["DBProxyArn"])["TagList"]
-    except NotFoundError:
+    found = proxies.read_proxy(c.rds, name, tags=True)
+    if found is None or found.stack != stack_of(p["Tags"]):
         return None
-    return (
-        ("delete_proxy", {"DBProxyName": name}) if stack_of(tags) == stack_of(p["Tags"]) else None
-    )
+    return "delete_proxy", {"DBProxyName": name}
 
 
 def _changed(what: str, see: str) -> ProxyctlError:
@@ -154,12 +150,11 @@ def _egress(c: Clients, p: dict[str, Any], made: list[str]) -> Undo | None:
 
 def _targets(c: Clients, p: dict[str, Any], made: list[str]) -> Undo | None:
     try:
-        with aws_errors(f"describe the targets of {p['DBProxyName']}"):
-            items = c.rds.describe_db_proxy_targets(DBProxyName=p["DBProxyName"])["Targets"]
+        targets = proxies.read_targets(c.rds, p["DBProxyName"])
     except NotFoundError:
         return None
     wanted = set(p.get("DBClusterIdentifiers", []) + p.get("DBInstanceIdentifiers", []))
-    there = {t.get("TrackedClusterId") or t.get("RdsResourceId") for t in items}
+    there = {t.cluster or t.target for t in targets}
     return ("deregister_targets", p) if wanted & there else None
 
 
