@@ -17,7 +17,7 @@ from proxyctl.errors import AwsRefusedError, CheckFailed, UsageError
 
 if TYPE_CHECKING:
     from proxyctl.app import App
-    from proxyctl.db.phases import Phases
+    from proxyctl.db.run import Phases
     from proxyctl.db.target import Target
 
 _SG = re.compile(r"^sg-[0-9a-f]{8,17}$")
@@ -87,7 +87,7 @@ def _phases(target: Target, o: CheckOptions, report: Report, view: View) -> Phas
     from proxyctl.check.hints import explain
     from proxyctl.check.tlsreport import tls_findings
     from proxyctl.db import tls
-    from proxyctl.db.phases import Phases
+    from proxyctl.db.run import Phases
 
     return Phases(
         target,

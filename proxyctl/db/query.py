@@ -12,10 +12,11 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from proxyctl.db.bounded import Overdue, Worker, cut
+from proxyctl.db.run import timed
 from proxyctl.model.findings import Finding, fail, ok
 
 if TYPE_CHECKING:
-    from proxyctl.db.phases import Phases
+    from proxyctl.db.run import Phases
 
 QUERY = (
     "select version(), current_user, current_database(), inet_server_addr(), pg_is_in_recovery()"
@@ -29,8 +30,6 @@ LOST_HINT = (
 
 
 def run_query(t: Phases, conn: Any) -> None:
-    from proxyctl.db.phases import timed
-
     worker = Worker()
     try:
         with timed(t, "query") as out:
