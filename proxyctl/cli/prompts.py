@@ -6,7 +6,9 @@ prompting is off. Both are an `Asker`, so the wizard is written once.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
+from typing import Any
 
 from proxyctl.app import Asker, Check
 from proxyctl.config import Settings
@@ -42,43 +44,63 @@ class Prompter:
         options = [questionary.Choice(title=label, value=value) for value, label in choices]
         # questionary raises on a default that is not a choice; None highlights the first.
         known = default if default in {value for value, _ in choices} else None
-        return str(questionary.select(question, choices=options, default=known).unsafe_ask())
+        return str(
+            questionary.select(
+                question, choices=options, default=known, output=_stderr()
+            ).unsafe_ask()
+        )
 
     def text(self, flag: str, question: str, default: str, check: Check) -> str:
         import questionary
 
         return str(
-            questionary.text(question, default=default, validate=inline_check(check)).unsafe_ask()
+            questionary.text(
+                question, default=default, validate=inline_check(check), output=_stderr()
+            ).unsafe_ask()
         )
 
     def confirm(self, flag: str, question: str, default: bool) -> bool:
         import questionary
 
-        return bool(questionary.confirm(question, default=default).unsafe_ask())
+        return bool(questionary.confirm(question, default=default, output=_stderr()).unsafe_ask())
 
     def password(self, flag: str, question: str) -> str:
         import questionary
 
         while True:  # a typo asks again: the answers before it are kept
-            first = questionary.password(question, validate=inline_check(_not_empty)).unsafe_ask()
-            again = questionary.password("Repeat it:").unsafe_ask()
+            first = questionary.password(
+                question, validate=inline_check(_not_empty), output=_stderr()
+            ).unsafe_ask()
+            again = questionary.password("Repeat it:", output=_stderr()).unsafe_ask()
             if first == again:
                 from proxyctl.logs import remember_secret
 
                 return remember_secret(str(first))
-            questionary.print("The two passwords differ: type it again.")
+            questionary.print("The two passwords differ: type it again.", file=sys.stderr)
 
     def secret(self, flag: str, question: str) -> str:
         import questionary
 
         from proxyctl.logs import remember_secret  # masked in --debug logs from now on
 
-        return remember_secret(str(questionary.password(question).unsafe_ask() or ""))
+        return remember_secret(
+            str(questionary.password(question, output=_stderr()).unsafe_ask() or "")
+        )
 
     def typed(self, flag: str, question: str, expected: str, *, action: str = "this") -> bool:
         import questionary
 
-        return str(questionary.text(question).unsafe_ask() or "").strip() == expected
+        return (
+            str(questionary.text(question, output=_stderr()).unsafe_ask() or "").strip() == expected
+        )
+
+
+def _stderr() -> Any:
+    """The questions go to stderr, the terminal: stdout keeps only the result, also when
+    it is redirected to a file (`proxyctl --output json ... > out.json`)."""
+    from prompt_toolkit.output import create_output
+
+    return create_output(stdout=sys.stderr)
 
 
 def _not_empty(value: str) -> None:

@@ -41,13 +41,16 @@ class _Screen(pyte.Screen):  # type: ignore[misc]
 class Terminal:
     """`proxyctl ARGS` on a pty. Secrets go in ENV or through the keyboard, never in ARGS."""
 
-    def __init__(self, args: list[str], env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, args: list[str], env: dict[str, str] | None = None, stdout: int | None = None
+    ) -> None:
+        """STDOUT: a file descriptor to write stdout to instead (a redirect, `> file`)."""
         self.leader, follower = pty.openpty()
         fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "proxyctl", *args],
             stdin=follower,
-            stdout=follower,
+            stdout=follower if stdout is None else stdout,
             stderr=follower,
             env={**os.environ, **(env or {}), "TERM": "xterm"},
             close_fds=True,

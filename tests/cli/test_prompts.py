@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import re
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +20,7 @@ from proxyctl.cli.prompts import Defaults
 from proxyctl.errors import UsageError
 from proxyctl.tokens import inspect_token
 from tests.answers import CTRL_C, UnexpectedQuestion
+from tests.cli.terminal import ENTER, Terminal
 from tests.conftest import SAMPLE_HOST, Cli
 from tests.pg import APP_PASSWORD, PgServer
 
@@ -93,6 +96,24 @@ def test_no_prompt_with_no_input_even_on_a_terminal() -> None:
     assert code == 2
     assert "? Database user" not in screen  # the question shows in the error, not as a prompt
     assert "--user is required" in screen and "prompts are off: --no-input" in screen
+
+
+def test_with_stdout_redirected_the_question_goes_to_the_terminal_not_the_file(
+    tmp_path: Path,
+) -> None:
+    """`proxyctl ... > out.json` on a terminal: the file holds the result and nothing else."""
+    out = tmp_path / "token.json"
+    with (
+        out.open("wb") as file,
+        Terminal(
+            ["--output", "json", "token", "--host", SAMPLE_HOST], stdout=file.fileno()
+        ) as term,
+    ):
+        term.answer("Database user", "reporting" + ENTER)
+        code = term.finish()
+    assert code == 0, term.screen
+    assert "? Database user: reporting" in term.screen
+    assert json.loads(out.read_text())["user"] == "reporting"
 
 
 # --- Every prompt goes through the App's Asker -----------------------------------------
