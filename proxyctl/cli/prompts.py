@@ -28,11 +28,6 @@ def inline_check(check: Callable[[str], object]) -> Callable[[str], bool | str]:
     return run
 
 
-def ask_text(settings: Settings, flag: str, question: str, check: Callable[[str], object]) -> str:
-    """The value of FLAG, asked through the run's Asker (kept for callers given only settings)."""
-    return make_asker(settings).text(flag, question, "", check)
-
-
 class Prompter:
     """Questions on the terminal (questionary); Ctrl-C raises KeyboardInterrupt."""
 
