@@ -185,8 +185,9 @@ def promotion_command(cluster: Cluster, marks: Path, hold: float = 0.0) -> str:
     """A shell command that does what `fail_over` does, for a drill's --trigger-command.
 
     It writes MARKS.start (`date +%s.%N`) first and MARKS.end last, so that the outage
-    window is the caller's own ground truth; its output goes to MARKS.log. MARKS.paused
-    is written once PgBouncer's PAUSE returned. The roles in CLUSTER stay as they are.
+    window is the caller's own ground truth; its output goes to MARKS.log. MARKS.read_only
+    is written once the primary's reload returned, MARKS.paused once PgBouncer's PAUSE
+    returned. The roles in CLUSTER stay as they are.
     """
     primary, standby, bouncer = cluster.primary, cluster.standby, cluster.bouncer
     read_only = [
@@ -202,6 +203,7 @@ def promotion_command(cluster: Cluster, marks: Path, hold: float = 0.0) -> str:
         f"date +%s.%N > {shlex.quote(f'{marks}.start')}",
         f"exec >{shlex.quote(f'{marks}.log')} 2>&1",
         f"PGPASSWORD={shlex.quote(primary.superuser_password)} {shlex.join(read_only)}",
+        f"date +%s.%N > {shlex.quote(f'{marks}.read_only')}",
         f"sleep {hold:g}",
         shlex.join(as_postgres(standby.pg_ctl_command("promote", "-w", "-t", "30"))),
         f"{admin_env} {shlex.join(bouncer.admin_psql('PAUSE'))}",
