@@ -54,6 +54,7 @@ class FrontConfig:
     # it the front counts the server connections it holds itself.
     admin_user: str | None = None
     admin_password: str | None = field(default=None, repr=False)
+    max_database_connections: int = 0  # MaxDatabaseConnectionsAllowed; 0: not published
     metrics_interval: float = 5.0  # seconds between metric publications
     log_interval: float = 1.0  # seconds between batches of pin log lines
     borrow_timeout: float = 120.0  # ConnectionBorrowTimeout: wait for PgBouncer this long
@@ -66,6 +67,7 @@ class Front:
     def __init__(self, config: FrontConfig) -> None:
         self.config = config
         self.counters = publish.new_counters()
+        self.counters[publish.MAX_ALLOWED] = float(config.max_database_connections)
         self._loop = asyncio.new_event_loop()
         self._thread: threading.Thread | None = None
         self._listening = threading.Event()

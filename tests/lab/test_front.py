@@ -89,6 +89,7 @@ def iam_front(bouncer: PgBouncer, ca_file: Path, moto_server: str) -> Iterator[F
         iam=True,
         admin_user=ADMIN_USER,
         admin_password=bouncer.admin_password,
+        max_database_connections=20,
     )
     yield front
     front.stop()
@@ -280,23 +281,36 @@ def test_the_proxy_s_metrics_appear_in_the_stand_in(
     cloudwatch = endpoint_client("cloudwatch", moto_server, REGION, CREDENTIALS)
     dimensions = [{"Name": "ProxyName", "Value": iam_front.config.proxy}]
 
-    def total(name: str) -> float | None:
-        points = cloudwatch.get_metric_statistics(
+    def points(name: str, statistic: str) -> list[float]:
+        """NAME's STATISTIC per minute over the last minutes."""
+        found = cloudwatch.get_metric_statistics(
             Namespace="AWS/RDS",
             MetricName=name,
             Dimensions=dimensions,
             StartTime=datetime.now(UTC) - timedelta(minutes=10),
             EndTime=datetime.now(UTC) + timedelta(minutes=1),
             Period=60,
-            Statistics=["Sum"],
+            Statistics=[statistic],
         )["Datapoints"]
-        return sum(p["Sum"] for p in points) or None
+        return [float(p[statistic]) for p in found]
+
+    def total(name: str) -> float | None:
+        return sum(points(name, "Sum")) or None
 
     assert eventually(lambda: total("ClientConnectionsSetupFailedAuth"), "failed auth") >= 1
     assert eventually(lambda: total("QueryRequests"), "QueryRequests") >= 1
     assert eventually(lambda: total("ClientConnectionsReceived"), "connections") >= 2
     latency = eventually(lambda: total("DatabaseConnectionsBorrowLatency"), "borrow latency")
     assert 0 < latency < 60e6  # microseconds
+    assert eventually(lambda: total("QueryResponseLatency"), "query response latency") > 0
+    assert eventually(lambda: total("MaxDatabaseConnectionsAllowed"), "the limit") >= 20
+
+    # A gauge is read as its Sum over a minute: one value per minute, never several,
+    # while counts go out at every publication.
+    def thrice() -> bool | None:
+        return max(points("ClientConnectionsReceived", "SampleCount"), default=0) >= 3 or None
+
+    eventually(thrice, "three publications in a minute")
+    assert set(points("ClientConnections", "SampleCount")) == {1.0}
     names = {m["MetricName"] for m in cloudwatch.list_metrics(Dimensions=dimensions)["Metrics"]}
-    assert {"ClientConnections", "DatabaseConnections"} <= names
-    assert "DatabaseConnectionsCurrentlySessionPinned" in names
+    assert {"DatabaseConnections", "DatabaseConnectionsCurrentlySessionPinned"} <= names

@@ -138,3 +138,8 @@ def test_metric_data_sends_gauges_as_they_are_counts_as_changes_and_a_mean_laten
     # No borrow in the interval: no latency point at all (AWS leaves the series empty).
     idle = {i["MetricName"] for i in publish.metric_data(now, now, "orders", SIGNED)}
     assert "DatabaseConnectionsBorrowLatency" not in idle
+    # Gauges go out once a minute only: a reader sums a minute's values.
+    later = {i["MetricName"] for i in publish.metric_data(now, now, "orders", SIGNED, False)}
+    assert "ClientConnections" not in later and "QueryRequests" in later
+    # The pooler's limit only when the lab set one.
+    assert "MaxDatabaseConnectionsAllowed" not in idle
