@@ -73,6 +73,7 @@ class Front:
         self._listening = threading.Event()
         self._error: BaseException | None = None
         self._address: tuple[str, int] | None = None
+        self._clients: set[asyncio.StreamWriter] = set()
         self._relay = Relay(config, self.counters)
 
     @property
@@ -145,6 +146,9 @@ class Front:
         return server
 
     async def _end_sessions(self) -> None:
+        # Abort, not close: a TLS close waits (up to 30 s) for the client's own close.
+        for client in self._clients:
+            client.transport.abort()
         tasks = [t for t in asyncio.all_tasks(self._loop) if t is not asyncio.current_task()]
         for task in tasks:
             task.cancel()
@@ -154,6 +158,7 @@ class Front:
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, context: ssl.SSLContext
     ) -> None:
         counters = self.counters
+        self._clients.add(writer)
         counters["ClientConnectionsReceived"] += 1
         counters["ClientConnections"] += 1
         try:
@@ -169,6 +174,7 @@ class Front:
             counters["ClientConnectionsTLS" if tls else "ClientConnectionsNoTLS"] += 1
             counters["ClientConnections"] -= 1
             counters["ClientConnectionsClosed"] += 1
+            self._clients.discard(writer)
             writer.close()
             with suppress(Exception):
                 await writer.wait_closed()
