@@ -283,3 +283,18 @@ def test_stop_ends_every_session_and_its_thread(bouncer: PgBouncer, ca_file: Pat
     finally:
         conn.close()
     assert not [t for t in threading.enumerate() if t.name == f"front-{front.config.proxy}"]
+
+
+def test_a_plaintext_server_behind_is_signed_in_to_with_scram(
+    pg_plain: PgServer, ca_file: Path
+) -> None:
+    """The lab's PgBouncer may listen without TLS on loopback: the front then signs in
+    in plaintext (PostgreSQL itself here, scram-sha-256)."""
+    front = make_front(pg_plain.port, ca_file, "", iam=False)
+    try:
+        with connect(front, ca_file, APP_PASSWORD) as conn:
+            sql = "select current_user, ssl from pg_stat_ssl where pid = pg_backend_pid()"
+            row = conn.execute(sql).fetchone()
+    finally:
+        front.stop()
+    assert row == ("app", False)  # the front's own hop, in plaintext
