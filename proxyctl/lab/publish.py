@@ -64,23 +64,25 @@ def metric_data(
     gauges: bool = True,
 ) -> list[dict[str, Any]]:
     """PutMetricData items for the interval from BEFORE to NOW (two counter snapshots);
-    the gauges too when GAUGES (once a minute)."""
+    the gauges too when GAUGES (once a minute), stamped with the start of WHEN's minute,
+    so that any 60 s period holds exactly one value of each."""
     dimensions = [{"Name": "ProxyName", "Value": proxy}]
+    minute = when.replace(second=0, microsecond=0)
 
-    def item(name: str, value: float, unit: str) -> dict[str, Any]:
+    def item(name: str, value: float, unit: str, at: datetime = when) -> dict[str, Any]:
         return {
             "MetricName": name,
             "Dimensions": dimensions,
-            "Timestamp": when,
+            "Timestamp": at,
             "Value": value,
             "Unit": unit,
         }
 
     items = []
     if gauges:
-        items += [item(name, now[name], "Count") for name in GAUGES]
+        items += [item(name, now[name], "Count", minute) for name in GAUGES]
         if now.get(MAX_ALLOWED):
-            items.append(item(MAX_ALLOWED, now[MAX_ALLOWED], "Count"))
+            items.append(item(MAX_ALLOWED, now[MAX_ALLOWED], "Count", minute))
     items += [item(name, now[name] - before.get(name, 0.0), "Count") for name in COUNTS]
     for name, (total, timed) in LATENCIES.items():
         count = now[timed] - before.get(timed, 0.0)

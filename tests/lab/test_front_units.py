@@ -129,12 +129,16 @@ def test_metric_data_sends_gauges_as_they_are_counts_as_changes_and_a_mean_laten
     now = dict(before, ClientConnections=3, QueryRequests=10, Borrows=2)
     now[publish.BORROW_TOTAL] = 5000.0
     before["QueryRequests"] = 4
-    items = {i["MetricName"]: i for i in publish.metric_data(now, before, "orders", SIGNED)}
+    at = SIGNED + timedelta(seconds=42)
+    items = {i["MetricName"]: i for i in publish.metric_data(now, before, "orders", at)}
     assert items["ClientConnections"]["Value"] == 3
     assert items["QueryRequests"]["Value"] == 6
     assert items["DatabaseConnectionsBorrowLatency"]["Value"] == 2500.0
     assert items["DatabaseConnectionsBorrowLatency"]["Unit"] == "Microseconds"
     assert items["QueryRequests"]["Dimensions"] == [{"Name": "ProxyName", "Value": "orders"}]
+    # Counts at the moment; gauges at the start of its minute: one per any 60 s period.
+    assert items["QueryRequests"]["Timestamp"] == SIGNED + timedelta(seconds=42)
+    assert items["ClientConnections"]["Timestamp"] == SIGNED
     # No borrow in the interval: no latency point at all (AWS leaves the series empty).
     idle = {i["MetricName"] for i in publish.metric_data(now, now, "orders", SIGNED)}
     assert "DatabaseConnectionsBorrowLatency" not in idle
