@@ -162,9 +162,11 @@ class Front:
         counters["ClientConnectionsReceived"] += 1
         counters["ClientConnections"] += 1
         try:
-            session = await asyncio.wait_for(
+            admitted = await asyncio.wait_for(
                 self._sign_in(reader, writer, context), self.config.startup_timeout
             )
+            # The borrow has its own bound (borrow_timeout), as RDS Proxy's has.
+            session = await self._borrow(reader, writer, *admitted) if admitted else None
             if session is not None:
                 await self._relay.run(session)
         except (OSError, EOFError, ssl.SSLError, wire.ProtocolViolation, TimeoutError) as exc:
@@ -181,9 +183,10 @@ class Front:
 
     async def _sign_in(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, context: ssl.SSLContext
-    ) -> Session | None:
-        """A signed-in client with its PgBouncer connection; None when it was turned away
-        (it has been told why) or asked for a cancel."""
+    ) -> tuple[str, str, dict[str, str]] | None:
+        """The user, the password to sign in to PgBouncer with, and the start-up settings
+        of a client let in; None when it was turned away (and told why) or asked for a
+        cancel."""
         config = self.config
         try:
             greeting = await signin.greet(reader, writer, context)
@@ -200,7 +203,7 @@ class Front:
         except signin.Refusal as refusal:
             self._refused(refusal, writer)
             return None
-        return await self._borrow(reader, writer, user, secret, greeting.parameters)
+        return user, secret, greeting.parameters
 
     def _refused(self, refusal: signin.Refusal, writer: asyncio.StreamWriter) -> None:
         log.info("client refused: %s", refusal.reason)
