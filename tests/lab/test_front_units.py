@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from proxyctl.aws.signing import EnvironmentCredentials, sign_token
 from proxyctl.aws.sigv4 import presign_connect
 from proxyctl.lab import pinlog, publish, signin
+from proxyctl.lab.front import FrontConfig
 from proxyctl.lab.tokencheck import TokenRules, token_problem
 
 HOST = "orders.proxy-c0ffee123456.us-east-1.rds.amazonaws.com"
@@ -147,3 +149,23 @@ def test_metric_data_sends_gauges_as_they_are_counts_as_changes_and_a_mean_laten
     assert "ClientConnections" not in later and "QueryRequests" in later
     # The pooler's limit only when the lab set one.
     assert "MaxDatabaseConnectionsAllowed" not in idle
+
+
+def test_the_front_s_settings_keep_passwords_and_keys_out_of_their_repr(tmp_path: Path) -> None:
+    config = FrontConfig(
+        proxy="orders",
+        endpoint=HOST,
+        port=5432,
+        listen=("127.0.0.1", 0),
+        cert_file=tmp_path / "c",
+        key_file=tmp_path / "k",
+        backend=("127.0.0.1", 6432),
+        region="us-east-1",
+        access_key=KEYS[0],
+        secret_key=KEYS[1],
+        passwords={"app": "s3cret-password"},
+        admin_password="admin-s3cret",
+    )
+    shown = repr(config)
+    assert "orders" in shown
+    assert not [s for s in (KEYS[1], "s3cret-password", "admin-s3cret") if s in shown]
