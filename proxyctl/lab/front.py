@@ -220,7 +220,7 @@ class Front:
         parameters: dict[str, str],
     ) -> Session | None:
         """PgBouncer signed in as USER, and the client told it is in."""
-        passed = {k: v for k, v in parameters.items() if k != "user"}
+        passed = {k: v for k, v in parameters.items() if k not in signin.NOT_PASSED}
         try:
             server = await self._relay.borrow(user, secret, passed, self.config.borrow_timeout)
         except TimeoutError:

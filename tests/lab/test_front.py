@@ -8,6 +8,7 @@ One PgBouncer and two fronts (IAM auth required; secret auth) serve the module.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import struct
 import threading
@@ -21,6 +22,7 @@ import psycopg
 import pytest
 
 from proxyctl.aws.clients import endpoint_client
+from proxyctl.lab import backend
 from proxyctl.lab.aws_world import CREDENTIALS, REGION
 from proxyctl.lab.front import Front
 from proxyctl.lab.pgbouncer import ADMIN_USER, PgBouncer, find_pgbouncer, start_pgbouncer
@@ -298,3 +300,18 @@ def test_a_plaintext_server_behind_is_signed_in_to_with_scram(
     finally:
         front.stop()
     assert row == ("app", False)  # the front's own hop, in plaintext
+
+
+def test_extra_float_digits_as_jdbc_sends_it_is_taken(secret_front: Front) -> None:
+    """JDBC sends extra_float_digits at start-up; RDS Proxy takes it, PgBouncer refuses
+    it. (libpq cannot send it: the front's own client side speaks the protocol here.)"""
+
+    async def select_one() -> list[dict[str, str | None]]:
+        params = {"database": "app", "extra_float_digits": "3"}
+        server = await backend.open_backend(secret_front.address, "app", APP_PASSWORD, params)
+        try:
+            return await backend.simple_query(server, "select 1 as one")
+        finally:
+            server.close()
+
+    assert asyncio.run(select_one()) == [{"one": "1"}]
