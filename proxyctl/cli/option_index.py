@@ -87,6 +87,21 @@ KEYS: dict[str, tuple[str, ...]] = {
     "destroy": ("dry_run", "force_delete_secret", "wait_timeout"),
     "grant": ("db_user", "print", "role"),
     "token": ("ca_bundle", "database", "format", "host", "port", "proxy", "user"),
+    "pinning": (
+        "auth",
+        "ca_bundle",
+        "connect_timeout",
+        "database",
+        "fail_on",
+        "from_db",
+        "from_logs",
+        "host",
+        "port",
+        "proxy",
+        "since",
+        "user",
+        "via",
+    ),
     "config": (),
 }
 # Parameter names that differ from their flag's: `fmt = ...` means `format`.
