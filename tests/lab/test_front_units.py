@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from unittest import mock
@@ -14,16 +13,13 @@ from proxyctl.aws.sigv4 import presign_connect
 from proxyctl.lab import pinlog, publish, signin
 from proxyctl.lab.front import FrontConfig
 from proxyctl.lab.tokencheck import TokenRules, token_problem
+from proxyctl.model.pinlog import parse_pin_line
+from proxyctl.pinrules import pins
 
 HOST = "orders.proxy-c0ffee123456.us-east-1.rds.amazonaws.com"
 KEYS = ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
 RULES = TokenRules(HOST, 5432, "us-east-1", *KEYS)
 SIGNED = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
-# The regex FACTS gives for RDS Proxy's pin lines.
-PIN_LINE = re.compile(
-    r"was pinned to the database connection \[dbConnection=(\d+)\].*?"
-    r'Reason: (.*?)(?: Digest: "(.*)")?\.?\s*$'
-)
 
 
 def token(
@@ -111,7 +107,7 @@ def test_the_digest_replaces_literals_in_order_and_squeezes_space() -> None:
     assert pinlog.digest(sql) == "set search_path = $1; set statement_timeout = $2;"
 
 
-def test_the_pin_line_is_rds_proxy_s_and_fits_the_facts_regex() -> None:
+def test_the_pin_line_is_rds_proxy_s_and_proxyctl_pinning_reads_it() -> None:
     when = datetime(2026, 3, 1, 12, 0, 0, 251000, tzinfo=UTC)
     line = pinlog.pin_line(when, 3888679423, 529039385, pinlog.SETTINGS_REASON, "SET x = 1")
     assert line == (
@@ -122,8 +118,12 @@ def test_the_pin_line_is_rds_proxy_s_and_fits_the_facts_regex() -> None:
         "Consider moving session configuration to the proxy's initialization query. "
         'Digest: "SET x = $1".'
     )
-    found = PIN_LINE.search(line)
-    assert found is not None and found.groups()[0::2] == ("529039385", "SET x = $1")
+    # `proxyctl pinning --from-logs` reads it back whole, and finds the pin in its digest.
+    read = parse_pin_line(when, line)
+    assert (read.reason, read.digest) == (pinlog.SETTINGS_REASON.rstrip("."), "SET x = $1")
+    assert (read.client_connection, read.db_connection) == ("3888679423", "529039385")
+    assert read.endpoint == "default"
+    assert [pin.rule.id for pin in pins(read.digest)] == ["set"]
 
 
 def test_metric_data_sends_gauges_as_they_are_counts_as_changes_and_a_mean_latency() -> None:
