@@ -92,7 +92,8 @@ def settings(view: ProxyStatus) -> list[str]:
     ]
     for a in p.auth:
         how = ", ".join(x for x in (f"IAM {a.iam_auth}", a.client_password_auth) if x)
-        rows.append(["  auth", f"{a.scheme} {a.secret_arn or a.user_name or ''} ({how})"])
+        said = f"{a.scheme} {a.secret_arn or a.user_name or ''} ({how})"
+        rows.append(["  auth", said + (f' "{a.description}"' if a.description else "")])
     if p.default_auth_scheme:
         rows.append(["  default auth", p.default_auth_scheme])
     return [f"proxy {p.name}", *table(rows)]

@@ -159,3 +159,48 @@ def test_watch_needs_a_terminal_and_text(cli: Cli) -> None:
     run = cli("status", "orders", "--watch", "--every", "0.5", env=env)
     assert run.exit_code == 2
     assert "--every" in run.stderr
+
+
+# Rich markup and a right-to-left override: what an RDS answer (XML, so no control
+# characters) can carry that a terminal or rich would act on.
+EVIL = "\u202e[bold red]x[/bold red]"
+
+
+def make_described_proxy(endpoint: str, name: str, description: str) -> None:
+    """A proxy like orders whose auth entry has DESCRIPTION (text from AWS, from anyone
+    who could create a proxy)."""
+    rds = boto_client(endpoint, "rds")
+    orders = rds.describe_db_proxies(DBProxyName="orders")["DBProxies"][0]
+    rds.create_db_proxy(
+        DBProxyName=name,
+        EngineFamily="POSTGRESQL",
+        Auth=[{**orders["Auth"][0], "Description": description}],
+        RoleArn=orders["RoleArn"],
+        VpcSubnetIds=orders["VpcSubnetIds"],
+    )
+
+
+def test_aws_text_is_shown_as_data(cli: Cli, aws: str) -> None:
+    seed_world(aws)
+    make_described_proxy(aws, "odd", EVIL)
+    run = cli("status", "odd")
+    assert run.exit_code == 0, run.stderr
+    assert "\u202e" not in run.stdout
+    auth = next(line for line in run.stdout.splitlines() if line.startswith("  auth"))
+    assert auth.endswith(r'"\u202e[bold red]x[/bold red]"')
+
+
+def test_the_live_view_shows_aws_text_as_data(aws: str) -> None:
+    from rich.console import Console
+
+    from proxyctl.cli.status import _screen
+    from proxyctl.observe.status import proxy_status
+    from tests.provision_helpers import clients
+
+    seed_world(aws)
+    make_described_proxy(aws, "odd", EVIL)
+    view = proxy_status(clients(aws), "odd", 900, datetime.now(UTC))
+    console = Console(record=True, width=200, color_system=None)
+    console.print(_screen(view, "proxyctl status odd", 5, None))
+    shown = console.export_text()
+    assert r'"\u202e[bold red]x[/bold red]"' in shown
