@@ -28,8 +28,7 @@ def status(
         str,
         typer.Option(
             metavar="DURATION",
-            help="How far back the metrics go, in whole minutes: 90s, 30m, 2h, 1d "
-            "(at most 15d). Default: 15m.",
+            help="How far back the metrics go, in whole minutes: 90s, 30m, 2h, 1d (at most 15d).",
         ),
     ] = "15m",
     watch: Annotated[

@@ -40,9 +40,8 @@ def pinned(name: str, series: Mapping[str, Series]) -> Finding | None:
         f"{mean:.0%} of the database connections were pinned to one client on average: "
         "the proxy multiplexes little.",
         "Find the statements that pin sessions: "
-        f"`proxyctl pinning --from-logs {shlex.quote(name)}` (what the proxy's logs name), "
-        f"or `proxyctl pinning --from-db --proxy {shlex.quote(name)} --user USER` "
-        "(pg_stat_statements).",
+        f"`proxyctl pinning --proxy {shlex.quote(name)}` reads what the proxy logged about "
+        "them (add --from-db --user USER to read pg_stat_statements instead).",
         mean_share=round(mean, 4),
     )
 

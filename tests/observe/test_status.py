@@ -95,7 +95,7 @@ def test_one_proxy_with_its_metrics(cli: Cli, aws: str) -> None:
     assert "  failed db connects  no data yet" in lines
     assert "  ! 50% of the database connections were pinned to one client on average: the " \
         "proxy multiplexes little." in lines  # fmt: skip
-    assert any("`proxyctl pinning --from-logs orders`" in line for line in lines)
+    assert any("`proxyctl pinning --proxy orders`" in line for line in lines)
 
 
 def test_a_proxy_without_metrics_says_no_data(cli: Cli, aws: str) -> None:

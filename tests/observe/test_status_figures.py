@@ -96,7 +96,7 @@ def test_a_high_pinned_share_names_the_pinning_command() -> None:
     pinned = found["status.pinned"]
     assert pinned.status is Status.WARN
     assert pinned.message.startswith("30% of the database connections were pinned")
-    assert "`proxyctl pinning --from-logs orders`" in pinned.hint
+    assert "`proxyctl pinning --proxy orders`" in pinned.hint
     low = codes(series(DatabaseConnections=[40], DatabaseConnectionsCurrentlySessionPinned=[4]))
     assert low["status.pinned"].status is Status.OK
 
