@@ -14,7 +14,7 @@ from proxyctl.model.metrics import PERIOD, Series, Window
 from proxyctl.model.proxy import Proxy, ProxyEndpoint, TargetHealth, with_health
 from proxyctl.observe import status_text
 from proxyctl.observe.status_figures import Reading, readings
-from proxyctl.observe.status_findings import findings
+from proxyctl.observe.status_findings import findings, health
 
 if TYPE_CHECKING:
     from proxyctl.aws.clients import Clients
@@ -65,8 +65,9 @@ class ProxyStatus:
     endpoints: list[ProxyEndpoint]
     endpoints_unread: str | None  # why the endpoints could not be read, when they could not
     window: Window
-    series: dict[str, Series]
+    series: dict[str, Series]  # empty when the metrics could not be read
     readings: list[Reading]
+    metrics_unread: str | None = None  # why the metrics could not be read, when they could not
     findings: list[Finding] = field(default_factory=list)
 
     def text(self) -> str:
@@ -127,15 +128,22 @@ def proxy_status(clients: Clients, name: str, seconds: float, now: datetime) -> 
     pool = dict(group.pool) if group is not None else {}
     endpoints, unread = endpoints_of(clients, proxy)
     window = window_until(now, seconds)
-    series = metrics.read_metrics(clients.cloudwatch, name, window)
-    return ProxyStatus(
+    view = ProxyStatus(
         proxy=proxy,
         pool=pool,
         targets=[target_line(t) for t in with_health(targets)],
         endpoints=endpoints,
         endpoints_unread=unread,
         window=window,
-        series=series,
-        readings=readings(series, window),
-        findings=findings(proxy, targets, pool, series, window.seconds),
+        series={},
+        readings=[],
+        findings=health(proxy, targets),
     )
+    try:
+        view.series = metrics.read_metrics(clients.cloudwatch, name, window)
+    except ProxyctlError as exc:  # no cloudwatch:GetMetricData, or no way to CloudWatch
+        view.metrics_unread = exc.message
+        return view
+    view.readings = readings(view.series, window)
+    view.findings = findings(proxy, targets, pool, view.series, window.seconds)
+    return view

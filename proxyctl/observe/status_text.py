@@ -145,6 +145,8 @@ def metrics(view: ProxyStatus) -> list[str]:
         "one value a minute, the sum over the proxy's nodes; latencies are averages; "
         f"{GAP} = no data)"
     ]
+    if view.metrics_unread:
+        lines.append(f"  not read: {view.metrics_unread}")
     for r in view.readings:
         lines.append(f"  {r.label:<20}{r.text}")
         for name, cells in r.lines:

@@ -201,6 +201,32 @@ def test_the_live_view_shows_aws_text_as_data(aws: str) -> None:
     make_described_proxy(aws, "odd", EVIL)
     view = proxy_status(clients(aws), "odd", 900, datetime.now(UTC))
     console = Console(record=True, width=200, color_system=None)
-    console.print(_screen(view, "proxyctl status odd", 5, None))
+    console.print(_screen(view, "proxyctl status odd", 5, "a [red]refusal[/red]"))
     shown = console.export_text()
     assert r'"\u202e[bold red]x[/bold red]"' in shown
+    # A refresh that failed keeps the last view and says why, also as data.
+    assert "refresh failed (a [red]refusal[/red]); showing the last view" in shown
+
+
+def test_metrics_that_cannot_be_read_are_not_no_data(aws: str) -> None:
+    # The stand-in grants every call: botocore's Stubber gives AWS's refusal instead.
+    from botocore.stub import Stubber
+
+    from proxyctl.observe.status import proxy_status
+    from tests.provision_helpers import clients
+
+    seed_world(aws)
+    c = clients(aws)
+    with Stubber(c.cloudwatch) as stub:
+        stub.add_client_error(
+            "get_metric_data", "AccessDenied", "not authorized to perform GetMetricData", 403
+        )
+        view = proxy_status(c, "orders", 900, datetime.now(UTC))
+    text = view.text()
+    assert "no data yet" not in text.lower()
+    assert (
+        "  not read: AWS refused to read the CloudWatch metrics of the RDS proxy orders: "
+        "AccessDenied: not authorized to perform GetMetricData." in text.splitlines()
+    )
+    assert [f.code for f in view.findings] == []  # the targets are healthy; no metric findings
+    assert (view.series, view.readings) == ({}, [])
