@@ -12,7 +12,9 @@ from proxyctl.errors import ProxyctlError, UsageError
 
 if TYPE_CHECKING:
     from proxyctl.app import App
-    from proxyctl.output import Result
+    from proxyctl.observe.status import ProxyList, ProxyStatus
+
+    View = ProxyList | ProxyStatus
 
 # CloudWatch keeps one-minute data for 15 days.
 SINCE_MOST = 15 * 86400
@@ -86,8 +88,8 @@ def status(
     _watch(build, every, f"proxyctl status {name or ''}".rstrip())
 
 
-def _reader(app: "App", name: str | None, seconds: float) -> Callable[[], "Result"]:
-    def build() -> "Result":
+def _reader(app: "App", name: str | None, seconds: float) -> Callable[[], "View"]:
+    def build() -> "View":
         from datetime import UTC, datetime
 
         from proxyctl.observe import status
@@ -99,7 +101,7 @@ def _reader(app: "App", name: str | None, seconds: float) -> Callable[[], "Resul
     return build
 
 
-def _screen(result: "Result", title: str, every: float, trouble: str | None) -> Any:
+def _screen(result: "View", title: str, every: float, trouble: str | None) -> Any:
     from datetime import UTC, datetime
 
     from rich.text import Text
@@ -111,10 +113,10 @@ def _screen(result: "Result", title: str, every: float, trouble: str | None) -> 
     if trouble is not None:
         head += f"refresh failed ({trouble}); showing the last view\n"
     # Text, not markup: AWS strings in the view are data.
-    return Text(clean(head + "\n" + result.text()))
+    return Text(clean(head + "\n" + result.live_text()))
 
 
-def _watch(build: Callable[[], "Result"], every: float, title: str) -> None:
+def _watch(build: Callable[[], "View"], every: float, title: str) -> None:
     """Refresh in place until Ctrl-C; a refresh that fails keeps the last view and says why."""
     import time
 

@@ -42,6 +42,9 @@ class ProxyList:
     def text(self) -> str:
         return status_text.proxy_list(self)
 
+    def live_text(self) -> str:
+        return self.text()
+
 
 @dataclass(frozen=True)
 class TargetLine:
@@ -72,6 +75,10 @@ class ProxyStatus:
 
     def text(self) -> str:
         return status_text.proxy_status(self)
+
+    def live_text(self) -> str:
+        """For a screen redrawn in place: the metrics and findings on top."""
+        return status_text.proxy_status(self, live=True)
 
 
 def healthy(targets: list[TargetHealth]) -> tuple[int, int]:

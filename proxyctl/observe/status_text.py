@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from proxyctl.model.findings import Finding, Status
+from proxyctl.model.findings import Status
 from proxyctl.observe.status_figures import clock
 from proxyctl.validate import duration_text
 
@@ -157,16 +157,20 @@ def metrics(view: ProxyStatus) -> list[str]:
     return lines
 
 
-def finding_lines(found: list[Finding]) -> list[str]:
-    lines = ["findings"] if found else []
-    for x in found:
+def findings(view: ProxyStatus) -> list[str]:
+    lines = ["findings"] if view.findings else []
+    for x in view.findings:
         lines.append(f"  {MARKS[x.status]} {x.message}")
         if x.hint:
             lines.append(f"    hint: {x.hint}")
     return lines
 
 
-def proxy_status(view: ProxyStatus) -> str:
-    parts = [settings, pool, targets, endpoints, metrics]
+def proxy_status(view: ProxyStatus, live: bool = False) -> str:
+    """The view top to bottom; LIVE (a redrawn screen, which a short terminal crops at
+    the bottom): what changes first, the metrics and findings, and the settings last."""
+    parts = [settings, pool, targets, endpoints, metrics, findings]
+    if live:
+        parts = [metrics, findings, targets, endpoints, settings, pool]
     lines = [line for part in parts for line in [*part(view), ""]]
-    return "\n".join(lines + finding_lines(view.findings)).rstrip("\n") + "\n"
+    return "\n".join(lines).strip("\n") + "\n"

@@ -6,11 +6,17 @@ from __future__ import annotations
 import signal
 import termios
 
+import pytest
+
 from tests.cli.terminal import Terminal
 from tests.observe.test_status import put_minutes, seed_busy_orders, seed_world
 
 
-def test_watch_refreshes_in_place_until_ctrl_c(aws: str) -> None:
+def test_watch_refreshes_in_place_until_ctrl_c(aws: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A short terminal (rich takes LINES over the pty's size): the live view crops at the
+    # bottom, so the metrics and findings come first and stay in sight.
+    monkeypatch.setenv("LINES", "30")
+    monkeypatch.setenv("COLUMNS", "120")
     seed_world(aws)
     seed_busy_orders(aws)
     with Terminal(["status", "orders", "--watch", "--every", "1"]) as term:
@@ -20,6 +26,7 @@ def test_watch_refreshes_in_place_until_ctrl_c(aws: str) -> None:
         put_minutes(aws, "orders", "DatabaseConnectionsSetupFailed", [3])
         term.expect("failed db connects  3 in 15m")
         assert term.screen.count("proxyctl status orders: at ") == 1  # one view, redrawn
+        assert "findings" in term.screen
         term.proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
         code = term.finish()
         lflag = termios.tcgetattr(term.leader)[3]
