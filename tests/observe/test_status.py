@@ -59,6 +59,11 @@ def test_the_list_of_proxies(cli: Cli, aws: str) -> None:
     assert orders[:6] == ["orders", "available", "required", "REQUIRED", "1/1", "healthy"]
     assert orders[6].startswith("orders.") and orders[6].endswith(".rds.amazonaws.com")
     assert reports[:6] == ["reports", "available", "optional", "REQUIRED", "0/0", "healthy"]
+    doc = cli("--output", "json", "status").json()
+    assert (doc["kind"], doc["region"]) == ("proxy_list", "us-east-1")
+    first = doc["proxies"][0]
+    assert (first["name"], first["require_tls"], first["iam_auth"]) == ("orders", True, "REQUIRED")
+    assert (first["targets_healthy"], first["targets_total"]) == (1, 1)
 
 
 def test_an_empty_region(cli: Cli, aws: str) -> None:
