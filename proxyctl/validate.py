@@ -154,3 +154,34 @@ def region_from_host(hostname: str) -> str | None:
     """The region in an RDS endpoint name, or None for any other host."""
     found = _RDS_HOST.search(hostname.lower().rstrip("."))
     return found.group(1) if found else None
+
+
+_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+def duration(value: str, field: str, least: float, most: float) -> float:
+    """Seconds in a duration such as 90s, 30m, 2h, 1d or 1h30m, from LEAST to MOST."""
+    found = _DURATION.match(value.strip().lower())
+    if not value.strip() or found is None:
+        raise UsageError(
+            f"{field}: {value!r} is not a duration.",
+            hint="Write a number and a unit: 90s, 30m, 2h, 1d (or 1h30m).",
+            field=field,
+        )
+    days, hours, mins, secs = (int(g or 0) for g in found.groups())
+    seconds = float(days * 86400 + hours * 3600 + mins * 60 + secs)
+    if not least <= seconds <= most:
+        raise UsageError(
+            f"{field}: {value!r} is out of range: from {duration_text(least)} to "
+            f"{duration_text(most)}.",
+            field=field,
+        )
+    return seconds
+
+
+def duration_text(seconds: float) -> str:
+    """90 -> 90s, 1800 -> 30m, 7200 -> 2h: a duration as `duration` reads it."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{int(seconds)}s"

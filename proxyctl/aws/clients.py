@@ -24,6 +24,10 @@ class Clients:
         return session.client(self.settings, "rds", once=True)
 
     @cached_property
+    def cloudwatch(self) -> Any:
+        return session.client(self.settings, "cloudwatch")
+
+    @cached_property
     def ec2(self) -> Any:
         return session.client(self.settings, "ec2")
 

@@ -7,7 +7,7 @@ from typing import Any
 from proxyctl.aws.errors import aws_errors
 from proxyctl.aws.shapes import tags_from_api
 from proxyctl.errors import NotFoundError
-from proxyctl.model.proxy import AuthEntry, Proxy, TargetGroup, TargetHealth
+from proxyctl.model.proxy import AuthEntry, Proxy, ProxyEndpoint, TargetGroup, TargetHealth
 
 TARGET_GROUP = "default"
 
@@ -66,18 +66,20 @@ def read_proxy(rds: Any, name: str, *, tags: bool = False) -> Proxy | None:
     return proxy_from_api(item, tags_from_api(listed))
 
 
-def describe_proxy(rds: Any, name: str, region: str | None) -> Proxy:
-    """The proxy called NAME; when there is none, the error lists those that exist."""
+def describe_proxy(rds: Any, name: str, region: str | None, field: str = "--proxy") -> Proxy:
+    """The proxy called NAME; when there is none, the error lists those that exist and
+    names FIELD, where NAME came from."""
     found = read_proxy(rds, name)
     if found is not None:
         return found
     where = f"in {region}" if region else "in this region"
     others = sorted(p.name for p in list_proxies(rds))
     listed = ", ".join(others) if others else "none"
+    instead = ", or use --host" if field == "--proxy" else ""
     raise NotFoundError(
-        f"--proxy: no RDS proxy named {name!r} {where}.",
-        hint=f"Proxies {where}: {listed}. Check --region and --profile, or use --host.",
-        field="--proxy",
+        f"{field}: no RDS proxy named {name!r} {where}.",
+        hint=f"Proxies {where}: {listed}. Check --region and --profile{instead}.",
+        field=field,
     )
 
 
@@ -116,3 +118,22 @@ def read_target_group(rds: Any, name: str) -> TargetGroup | None:
     return TargetGroup(
         group.get("TargetGroupName", TARGET_GROUP), group.get("ConnectionPoolConfig", {})
     )
+
+
+def endpoint_from_api(item: dict[str, Any]) -> ProxyEndpoint:
+    return ProxyEndpoint(
+        name=item.get("DBProxyEndpointName", ""),
+        host=item.get("Endpoint", ""),
+        role=item.get("TargetRole", "READ_WRITE"),
+        status=item.get("Status", "unknown"),
+        default=bool(item.get("IsDefault", False)),
+        vpc_id=item.get("VpcId", ""),
+    )
+
+
+def read_endpoints(rds: Any, name: str) -> list[ProxyEndpoint]:
+    """The endpoints of the proxy NAME (its default one included), default first."""
+    with aws_errors(f"describe the endpoints of the RDS proxy {name}"):
+        pages = rds.get_paginator("describe_db_proxy_endpoints").paginate(DBProxyName=name)
+        found = [endpoint_from_api(item) for page in pages for item in page["DBProxyEndpoints"]]
+    return sorted(found, key=lambda e: (not e.default, e.name))

@@ -86,6 +86,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     ),
     "destroy": ("dry_run", "force_delete_secret", "wait_timeout"),
     "grant": ("db_user", "print", "role"),
+    "status": ("every", "since", "watch"),
     "token": ("ca_bundle", "database", "format", "host", "port", "proxy", "user"),
     "pinning": (
         "auth",

@@ -43,6 +43,11 @@ COMMANDS: dict[str, Entry] = {
         "grant",
         "Let an application's IAM role connect through the proxy with IAM auth.",
     ),
+    "status": Entry(
+        "proxyctl.cli.status",
+        "status",
+        "Show the region's proxies, or one proxy's settings, health and metrics.",
+    ),
     "token": Entry(
         "proxyctl.cli.token", "app", "Make an IAM auth token for a proxy (valid 15 minutes)."
     ),

@@ -149,3 +149,16 @@ def registered_databases(targets: list[TargetHealth]) -> list[tuple[str, str]]:
 def summary(proxy_status: str, targets: list[TargetHealth]) -> str:
     states = ", ".join(f"{t.target} {t.state}" for t in targets) or "no targets yet"
     return f"proxy {proxy_status}; {states}"
+
+
+@dataclass(frozen=True)
+class ProxyEndpoint:
+    """One of a proxy's endpoints (DescribeDBProxyEndpoints): the default one, or an extra
+    one that serves reads (READ_ONLY) or writes, perhaps in another VPC."""
+
+    name: str
+    host: str
+    role: str = "READ_WRITE"  # TargetRole: READ_WRITE | READ_ONLY
+    status: str = "unknown"
+    default: bool = False
+    vpc_id: str = ""

@@ -1,4 +1,4 @@
-"""The result of `proxyctl pinning`: findings grouped by rule, as text and as JSON (schema 1).
+"""The result of `proxyctl pinning`: findings grouped by rule, as text and JSON.
 
 Examples, digests, log lines and file names come from outside: the text is cleaned for the
 terminal by output.emit, and shown one line each here.
@@ -53,7 +53,6 @@ class PinningReport:
     KIND: ClassVar[str] = "pinning"
     source: str  # sql, pg_stat_statements or logs
     inputs: list[str]
-    schema: int = 1
     statements: int = 0  # read (log lines: pinned sessions logged)
     pinned: int = 0
     groups: list[Group] = field(default_factory=list)

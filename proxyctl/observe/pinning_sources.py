@@ -3,7 +3,6 @@ over the connection options, or the proxy's log; then the report and the gate.""
 
 from __future__ import annotations
 
-import re
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,10 +18,8 @@ if TYPE_CHECKING:
     from proxyctl.app import App
     from proxyctl.reach import ConnectionOptions
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$", re.IGNORECASE)
-_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 UNPARSED_SHOWN = 5
-MAX_SINCE = timedelta(days=30)
+MAX_SINCE = 30 * 86400  # seconds: how far back --since may reach
 _WHAT = {"sql": "statements", "pg_stat_statements": "statement calls", "logs": "log lines"}
 
 
@@ -36,21 +33,6 @@ class Request:
     since: timedelta = timedelta(hours=1)
     timeout: float = 10.0
     fail_on: str | None = None
-
-
-def parse_since(text: str, field: str = "--since") -> timedelta:
-    """A duration such as 90s, 30m, 2h or 1d."""
-    found = _DURATION.match(text)
-    if found is None:
-        raise UsageError(
-            f"{field}: {text!r} is not a duration.",
-            hint="Give a number and a unit: 90s, 30m, 2h or 1d.",
-            field=field,
-        )
-    made = timedelta(seconds=float(found.group(1)) * _UNIT[found.group(2).lower()])
-    if not timedelta(0) < made <= MAX_SINCE:
-        raise UsageError(f"{field}: {text} is not between 1s and 30d.", field=field)
-    return made
 
 
 def request_from(
@@ -86,7 +68,7 @@ def request_from(
         _refuse_connection_flags(connection)
     if from_logs is not None:
         request.proxy = validate.proxy_name(from_logs, field="--from-logs")
-        request.since = parse_since(since or "1h")
+        request.since = timedelta(seconds=validate.duration(since or "1h", "--since", 1, MAX_SINCE))
     return request
 
 

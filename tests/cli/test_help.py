@@ -70,6 +70,7 @@ JSON_RUNS: dict[tuple[str, ...], list[str]] = {
     ("grant",): ["grant", SAMPLE_PROXY_ARN, "--db-user", "app", "--print"],
     ("init",): ["init", "--dry-run"],
     ("pinning",): ["pinning", "-"],
+    ("status",): ["status", "orders"],
     # Nothing listens on port 1: a failed check (exit 6) is still one document.
     ("check",): ["check", "--host", "127.0.0.1", "--port", "1", "--user", "app"],
     # A short drill observing a healthy server (the PostgreSQL fixture fills in {port}, {ca}).
@@ -104,6 +105,7 @@ EXIT_CODES = {("check",): 6}
 AWS_SEEDS: dict[tuple[str, ...], Callable[[str], object]] = {
     ("destroy",): seed_stack,
     ("init",): seed_aurora,
+    ("status",): seed_stack,
 }
 
 
