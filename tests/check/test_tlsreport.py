@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from proxyctl.check.findings import Finding, Report, Status
-from proxyctl.check.hints import explain
+from proxyctl.db.hints import explain
 from proxyctl.check.tlsreport import tls_findings
 from proxyctl.db import tls
 from proxyctl.db.tls import Certificate, Handshake, hostname_matches
