@@ -72,6 +72,9 @@ class SignIn:
     token_expires: datetime | None = None
 
 
+_FAILED = "connection failed: "
+
+
 class ConnectFailed(Exception):
     """The connection could not be opened: libpq's message, last line first."""
 
@@ -107,7 +110,7 @@ def connect(target: Target, password: str) -> Connection[Any]:
             prepare_threshold=None,
         )
     except psycopg.OperationalError as exc:
-        raise ConnectFailed(last_line(str(exc))) from None
+        raise ConnectFailed(" ".join(last_line(str(exc)).split()).removeprefix(_FAILED)) from None
 
 
 def last_line(message: str) -> str:
