@@ -156,6 +156,7 @@ TIMING_MODULES = {
     "tests/drill/test_promotion.py",
     "tests/drill/test_run.py",
     "tests/drill/test_trigger_command.py",
+    "tests/shell/test_terminal.py",
 }
 
 
