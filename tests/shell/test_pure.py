@@ -83,7 +83,7 @@ def test_json_values() -> None:
 def test_table_cleans_server_text_and_aligns_numbers() -> None:
     answer = Answer(columns=["n", "s"], types=["int4", "text"], rows=[(1, "a\x1b[2Jb"), (10, None)])
     assert render.table(answer) == (
-        "  n |     s\n----+-----------\n  1 | a\\x1b[2Jb\n 10 |\n(2 rows)\n"
+        " n  |     s\n----+-----------\n  1 | a\\x1b[2Jb\n 10 |\n(2 rows)\n"
     )
 
 
