@@ -52,10 +52,8 @@ def test_without_pgspecial_the_shell_says_how_to_get_it(
 ) -> None:
     monkeypatch.setitem(sys.modules, "pgspecial.main", None)  # import fails as if missing
     repl.one("\\dt")
-    said = repl.shell.say.__self__  # type: ignore[attr-defined]
-    assert (
-        said[-1]
-        == "\\dt needs pgspecial: pip install 'proxyctl[shell]' (or pipx inject proxyctl pgspecial)."
+    assert SAID[-1] == (
+        "\\dt needs pgspecial: pip install 'proxyctl[shell]' (or pipx inject proxyctl pgspecial)."
     )
     repl.shell.close()
 
