@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.pg import PgServer, or_fail, start_server
+from tests.shell.trust import trust
 
 TOKEN_USER = "tok"
 
@@ -30,15 +31,6 @@ def where(server: PgServer) -> list[str]:
         "--auth",
         "password",
     ]
-
-
-def trust(server: PgServer, user: str) -> None:
-    """Let USER sign in over TLS without a password check (a token is sent, not read)."""
-    server.psql(f"create role {user} login; grant all on database app to {user}")
-    server.psql(f"grant all on schema public to {user}", dbname="app")
-    hba = server.data_dir / "pg_hba.conf"
-    hba.write_text(f"hostssl all {user} 127.0.0.1/32 trust\n" + hba.read_text())
-    server.reload()
 
 
 @pytest.fixture(scope="module")
