@@ -13,6 +13,7 @@ from proxyctl.cli.prompts import Defaults
 from proxyctl.config import Settings
 from proxyctl.shell.core import Shell
 from tests import pg
+from tests.conftest import Cli
 from tests.shell.conftest import TOKEN_USER
 
 
@@ -101,3 +102,15 @@ def test_reconnect_command_signs_anew(pg_trust: pg.PgServer, signed: list[str]) 
     assert shell.signed is not None and shell.signed.token_expires is not None
     assert 890 <= (shell.signed.token_expires - shell.signed.at).total_seconds() <= 900
     shell.close()
+
+
+def test_no_token_in_output_or_debug_logs(
+    cli: Cli, pg_trust: pg.PgServer, signed: list[str]
+) -> None:
+    where = ["--host", "localhost", "--port", str(pg_trust.port), "--ca-bundle"]
+    where += [str(pg_trust.ca_file), "--user", TOKEN_USER, "--database", "app"]
+    run = cli("--debug", "connect", *where, "-c", "select current_user", "-c", "select 1/0")
+    assert run.exit_code == 5 and len(signed) == 1
+    token = signed[0]
+    for part in (token, token.split("X-Amz-Signature=")[1]):
+        assert part not in run.stdout + run.stderr
