@@ -61,21 +61,36 @@ class Shell:
     def connect(self) -> None:
         """Open (again) with a fresh token or the password; a failure is exit 5 with
         check's reading of the message and the `proxyctl check` command."""
-        from proxyctl.db.hints import explain
-
         self.close()
         try:
             self.conn, self.signed = session.sign_in(self.target)
         except session.ConnectFailed as exc:
-            _, hint = explain(exc.message)
             raise ConnectionProblem(
                 f"could not connect to {self.target.where} ({self.target.auth}): {exc.message}",
-                hint=f"{hint} To test the way phase by phase: {self.check_command}",
+                hint=f"{self._hint(exc.message)} To test the way phase by phase: "
+                f"{self.check_command}",
             ) from None
         self.connects += 1
         self.pinned = []
         self.lost_why = None
         session.on_notice(self.conn, lambda severity, text: self.say(f"{severity}:  {text}"))
+
+    def _hint(self, message: str) -> str:
+        """check's reading of a connection error: its classes (db.classify) and hints."""
+        from proxyctl.db.classify import classify
+        from proxyctl.db.hints import explain
+        from proxyctl.model.probe import ErrorClass
+
+        error_class, _, _ = classify(ConnectionError(message))
+        code, hint = explain(message)
+        if error_class is ErrorClass.TLS and code == "auth.failed":  # no sign-in hint fits
+            t = self.target
+            hint = (
+                f"TLS failed against {t.store}: pass --ca-bundle with the CA that signed the "
+                "server's certificate, and check the host name it was issued for."
+            )
+            hint += f" {t.store_hint}" if t.store_hint else ""
+        return hint
 
     def close(self) -> None:
         if self.conn is not None and not self.conn.closed:

@@ -184,3 +184,14 @@ def test_bad_choices_name_their_flag(cli: Cli) -> None:
     assert run.exit_code == 2 and "--format: 'xml' is not one of table, csv, tsv." in run.stderr
     run = cli("connect", "--host", "localhost", "--user", "app", "--exec", "mysql")
     assert run.exit_code == 2 and "--exec: 'mysql' is not psql or pgcli." in run.stderr
+
+
+def test_tls_failure_names_the_trust_store(cli: Cli, pg_tls: pg.PgServer) -> None:
+    args = where(pg_tls)
+    at = args.index("--ca-bundle")
+    del args[at : at + 2]  # this machine's trust store does not know the test CA
+    run = cli("connect", *args, "-c", "select 1", env=ENV)
+    assert run.exit_code == 5
+    assert "certificate verify failed" in run.stderr
+    assert "hint: TLS failed against the system trust store (" in run.stderr
+    assert "pass --ca-bundle with the CA that signed the server's certificate" in run.stderr
