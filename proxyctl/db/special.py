@@ -13,9 +13,13 @@ class Missing(Exception):
     """pgspecial is not installed."""
 
 
+class Unknown(Exception):
+    """Neither the shell nor pgspecial knows the command."""
+
+
 def run(conn: Any, command: str) -> list[Answer]:
     try:
-        from pgspecial.main import PGSpecial
+        from pgspecial.main import CommandNotFound, PGSpecial
     except ImportError:
         raise Missing from None
     import psycopg
@@ -30,6 +34,8 @@ def run(conn: Any, command: str) -> list[Answer]:
                     answer.types = ["text"] * len(headers)
                     answer.rows = [tuple(r) for r in rows or []]
                 answers.append(answer)
+    except CommandNotFound:
+        raise Unknown from None
     except psycopg.Error as exc:
         answers.append(Answer(error=StatementError(" ".join(str(exc).split()))))
     except Exception as exc:  # pgspecial's own refusals (an unknown command)

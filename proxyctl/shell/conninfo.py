@@ -65,7 +65,11 @@ def lines(shell: Shell, now: datetime | None = None) -> list[tuple[str, str]]:
         ("server", _server_line(shell)),
         ("cancel", cancel),
         ("pinned", pinned),
-        ("time zone", f"{zone}; DateStyle {style} (startup parameters)"),
+        (
+            "time zone",
+            f"{zone}; DateStyle {style} (PGTZ and PGDATESTYLE set them at start-up, which does "
+            "not pin; SET would)",
+        ),
     ]
 
 

@@ -150,6 +150,9 @@ class Repl:
         self.shell.ready()
         try:
             answers = special.run(self.shell.conn, text)
+        except special.Unknown:
+            self.shell.say(f"Unknown command {clean(text.split()[0])}: \\? lists the commands.")
+            return
         except special.Missing:
             self.shell.say(
                 f"{clean(text.split()[0])} needs pgspecial: pip install 'proxyctl[shell]' "
@@ -197,7 +200,5 @@ def start(shell: Shell) -> Any:
     """Connect (a failure is the command's error, exit 5), greet, then read statements."""
     shell.connect()
     t = shell.target
-    shell.say(
-        f"Connected to {t.where} as {t.user}, database {t.database} ({t.auth}). \\? for help."
-    )
+    shell.say(f"Connected to {t.where}, database {t.database} ({t.auth}). \\? for help.")
     Repl(shell).run()

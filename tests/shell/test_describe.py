@@ -64,3 +64,9 @@ def test_completion_names_come_from_the_same_connection(repl: Repl) -> None:
     assert {"described", "public.described", "id", "label", "public"} <= set(names)
     assert repl.shell.conn.info.backend_pid == pid and repl.shell.connects == 1
     repl.shell.close()
+
+
+def test_an_unknown_backslash_command_is_named(repl: Repl) -> None:
+    repl.one("\\foo bar")
+    assert SAID[-1] == "Unknown command \\foo: \\? lists the commands."
+    repl.shell.close()
