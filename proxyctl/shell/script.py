@@ -109,6 +109,8 @@ def run(shell: Shell, sqls: list[str], fmt: str) -> None:
                 )
             answer = shell.run(sql)
             done.append(_ran(sql, answer))
+            if answer.closed_by_user:  # the second Ctrl-C: exit 130, the rest not run
+                raise KeyboardInterrupt
             if answer.error is not None:
                 for line in render.error_lines(answer.error, sql):
                     sys.stderr.write(line + "\n")

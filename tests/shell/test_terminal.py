@@ -5,8 +5,11 @@ connection closed and the shell kept), Ctrl-D."""
 
 from __future__ import annotations
 
+import os
 import signal
 import stat
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -147,3 +150,50 @@ def test_second_ctrl_c_through_a_proxy_closes_and_the_shell_stays(
         assert " seven" in term.screen
         term.answer("app=>", "\\q" + ENTER, times=3)
         assert term.finish() == 0
+
+
+def test_script_through_a_proxy_two_ctrl_c_exit_130(relay: Relay, tmp_path: Path) -> None:
+    env = {**os.environ, "PGPASSWORD": pg.APP_PASSWORD}
+    args = ["connect", *through(relay), "-c", "select pg_sleep(30)", "-c", "select 2"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "proxyctl", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    try:
+        wait_for_statement(relay.backend[1])
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130
+    said = err.decode()
+    assert "The proxy cannot cancel a statement" in said and "Connection closed;" in said
+    assert out == b""  # the second statement never ran
+
+
+def wait_for_statement(port: int) -> None:
+    """Until the server runs pg_sleep for someone (the statement has arrived)."""
+    import psycopg
+
+    deadline = time.monotonic() + 20
+    with psycopg.connect(
+        host="127.0.0.1",
+        port=port,
+        user="app",
+        dbname="app",
+        password=pg.APP_PASSWORD,
+        autocommit=True,  # pg_stat_activity is read once per transaction
+    ) as conn:
+        while time.monotonic() < deadline:
+            rows = conn.execute(
+                "select 1 from pg_stat_activity where query like 'select pg_sleep(30)%'"
+            ).fetchall()
+            if rows:
+                return
+            time.sleep(0.1)
+    raise AssertionError("the statement never reached the server")
