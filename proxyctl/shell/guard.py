@@ -8,30 +8,60 @@ from proxyctl import pinrules, sqltext
 from proxyctl.output import clean
 
 DESTROYING = ("drop", "truncate")
+# Words between DROP/TRUNCATE and the name of what goes.
+KEYWORDS = {
+    *DESTROYING,
+    *[
+        "table",
+        "index",
+        "view",
+        "schema",
+        "database",
+        "sequence",
+        "if",
+        "exists",
+        "only",
+        "materialized",
+        "function",
+    ],
+    *["role", "user", "type", "extension", "owned", "by", "concurrently", "procedure", "trigger"],
+}
 NEED_WHERE = {"delete": "every row goes", "update": "every row changes"}
 
 
 def _top_level_words(sql: str) -> list[str]:
-    """The statement's unquoted words outside parentheses, lower case."""
+    """The statement's words and quoted names outside parentheses, as written."""
     depth, words = 0, []
     for token in sqltext.tokens(sql):
         if token.kind == "punct" and token.text == "(":
             depth += 1
         elif token.kind == "punct" and token.text == ")":
             depth = max(0, depth - 1)
-        elif token.kind == "word" and depth == 0:
-            words.append(token.text.lower())
+        elif token.kind in ("word", "ident") and depth == 0:
+            words.append(token.text)
     return words
+
+
+def _named(written: list[str]) -> str:
+    """DROP TABLE IF EXISTS orders: the keywords up to the first name, and that name."""
+    shown = []
+    for word in written:
+        if word.lower() not in KEYWORDS:
+            shown.append(word)
+            break
+        shown.append(word.upper())
+    return " ".join(shown)
 
 
 def destroys(sql: str) -> str | None:
     """What the statement would destroy, in a few words, or None: DROP, TRUNCATE, and a
     DELETE or UPDATE without a WHERE (also after a WITH)."""
-    words = _top_level_words(sql)
+    written = _top_level_words(sql)
+    words = [w.lower() for w in written]
     if not words:
         return None
     if words[0] in DESTROYING:
-        return " ".join(words[:3]).upper()
+        return _named(written)
     for index, word in enumerate(words):
         if word in NEED_WHERE and "where" not in words[index:]:
             return f"{word.upper()} without WHERE ({NEED_WHERE[word]})"

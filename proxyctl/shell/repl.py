@@ -87,6 +87,8 @@ class Repl:
                 for _, sql in sqltext.statements(text):
                     if sql.strip().strip(";").strip() and not self.statement(sql.strip()):
                         break
+        except KeyboardInterrupt:  # at a confirmation or while connecting: the shell stays
+            self.shell.say("Interrupted: nothing more was sent.")
         except ProxyctlError as exc:  # a failed reconnect: say it, stay open
             self.shell.say(f"error: {exc.message}")
             if exc.hint:

@@ -15,8 +15,9 @@ from proxyctl.shell import guard, lines, render
 @pytest.mark.parametrize(
     ("sql", "said"),
     [
-        ("drop table orders", "DROP TABLE ORDERS"),
-        ("TRUNCATE orders", "TRUNCATE ORDERS"),
+        ("drop table orders", "DROP TABLE orders"),
+        ('drop table if exists "Orders" cascade', "DROP TABLE IF EXISTS \"Orders\""),
+        ("TRUNCATE orders", "TRUNCATE orders"),
         ("delete from orders", "DELETE without WHERE (every row goes)"),
         ("update orders set paid = true", "UPDATE without WHERE (every row changes)"),
         ("with gone as (select 1) delete from orders", "DELETE without WHERE (every row goes)"),
