@@ -54,7 +54,7 @@ def connect(
             "-f",
             metavar="FILE",
             help="Run the statements in FILE (- for standard input) and exit, as -c. "
-            "Standard input that is not a terminal is read the same way.",
+            "Default: none; standard input that is not a terminal is read the same way.",
         ),
     ] = None,
     fmt: Annotated[

@@ -16,7 +16,7 @@ from proxyctl.shell import guard, lines, render
     ("sql", "said"),
     [
         ("drop table orders", "DROP TABLE orders"),
-        ('drop table if exists "Orders" cascade', "DROP TABLE IF EXISTS \"Orders\""),
+        ('drop table if exists "Orders" cascade', 'DROP TABLE IF EXISTS "Orders"'),
         ("TRUNCATE orders", "TRUNCATE orders"),
         ("delete from orders", "DELETE without WHERE (every row goes)"),
         ("update orders set paid = true", "UPDATE without WHERE (every row changes)"),

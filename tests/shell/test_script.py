@@ -186,6 +186,14 @@ def test_bad_choices_name_their_flag(cli: Cli) -> None:
     assert run.exit_code == 2 and "--exec: 'mysql' is not psql or pgcli." in run.stderr
 
 
+def test_a_missing_file_names_the_flag(cli: Cli, pg_tls: pg.PgServer, tmp_path: Path) -> None:
+    run = cli("connect", *where(pg_tls), "-f", str(tmp_path / "none.sql"), env=ENV)
+    assert run.exit_code == 2
+    assert run.stderr.startswith(f"error: -f: cannot read {tmp_path / 'none.sql'}: ")
+    empty = cli("connect", *where(pg_tls), "-c", "-- nothing", env=ENV)
+    assert empty.exit_code == 2 and "no statements to run" in empty.stderr
+
+
 def test_tls_failure_names_the_trust_store(cli: Cli, pg_tls: pg.PgServer) -> None:
     args = where(pg_tls)
     at = args.index("--ca-bundle")
