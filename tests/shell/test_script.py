@@ -203,3 +203,13 @@ def test_tls_failure_names_the_trust_store(cli: Cli, pg_tls: pg.PgServer) -> Non
     assert "certificate verify failed" in run.stderr
     assert "hint: TLS failed against the system trust store (" in run.stderr
     assert "pass --ca-bundle with the CA that signed the server's certificate" in run.stderr
+
+
+def test_settings_turn_confirmations_and_pinning_warnings_off(
+    cli: Cli, pg_tls: pg.PgServer, config_file: Path
+) -> None:
+    config_file.write_text("[default.connect]\nconfirm = false\nwarn-pinning = false\n")
+    sqls = ["create temp table s (x int); set search_path = public; delete from s"]
+    run = cli("connect", *where(pg_tls), "-c", *sqls, env=ENV)
+    assert run.exit_code == 0, run.stderr
+    assert run.stderr == "" and run.stdout.endswith("DELETE 0\n")
