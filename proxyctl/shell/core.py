@@ -140,24 +140,35 @@ class Shell:
         return answer
 
     def _wait(self, running: session.Running) -> Answer:
-        cancel = session.can_cancel(self.conn)
-        presses = 0
-        while True:
-            try:
-                while not running.wait(0.05):
-                    pass
-                return running.answer or session.Answer()
-            except KeyboardInterrupt:
-                presses += 1
-                if presses == 1 and cancel:
-                    running.cancel()
-                    self.say(CANCEL_SENT)
-                elif presses == 1:
-                    self.say(NO_CANCEL)
-                else:
-                    answer = running.close()
-                    self.say(CLOSED)
-                    return answer
+        """The statement's answer; Ctrl-C is counted by a signal handler rather than
+        raised, so that a second press cannot land inside the handling of the first."""
+        import signal
+        import threading
+
+        presses: list[int] = []
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, lambda *_: presses.append(1)) if main else None
+        try:
+            handled = 0
+            while not running.wait(0.05):
+                while handled < len(presses):
+                    handled += 1
+                    if handled > 1:
+                        answer = running.close()
+                        self.say(CLOSED)
+                        return answer
+                    self._first_press(running)
+            return running.answer or session.Answer()
+        finally:
+            if main:
+                signal.signal(signal.SIGINT, previous)
+
+    def _first_press(self, running: session.Running) -> None:
+        if session.can_cancel(self.conn):
+            running.cancel()
+            self.say(CANCEL_SENT)
+        else:
+            self.say(NO_CANCEL)
 
     def _lost(self, answer: Answer) -> None:
         why = why_lost(answer)

@@ -154,7 +154,9 @@ def test_second_ctrl_c_through_a_proxy_closes_and_the_shell_stays(
 
 def test_script_through_a_proxy_two_ctrl_c_exit_130(relay: Relay, tmp_path: Path) -> None:
     env = {**os.environ, "PGPASSWORD": pg.APP_PASSWORD}
-    args = ["connect", *through(relay), "-c", "select pg_sleep(30)", "-c", "select 2"]
+    # Its own words: an earlier test's pg_sleep may still run on the shared server.
+    statement = f"select pg_sleep(30), '{tmp_path.name}'"
+    args = ["connect", *through(relay), "-c", statement, "-c", "select 2"]
     proc = subprocess.Popen(
         [sys.executable, "-m", "proxyctl", *args],
         stdin=subprocess.DEVNULL,
@@ -163,21 +165,21 @@ def test_script_through_a_proxy_two_ctrl_c_exit_130(relay: Relay, tmp_path: Path
         env=env,
     )
     try:
-        wait_for_statement(relay.backend[1])
+        wait_for_statement(relay.backend[1], statement)
         proc.send_signal(signal.SIGINT)
         time.sleep(0.5)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=20)
     finally:
         proc.kill()
-    assert proc.returncode == 130
     said = err.decode()
+    assert proc.returncode == 130, said
     assert "The proxy cannot cancel a statement" in said and "Connection closed;" in said
     assert out == b""  # the second statement never ran
 
 
-def wait_for_statement(port: int) -> None:
-    """Until the server runs pg_sleep for someone (the statement has arrived)."""
+def wait_for_statement(port: int, statement: str) -> None:
+    """Until the server runs STATEMENT (it has arrived)."""
     import psycopg
 
     deadline = time.monotonic() + 20
@@ -191,7 +193,7 @@ def wait_for_statement(port: int) -> None:
     ) as conn:
         while time.monotonic() < deadline:
             rows = conn.execute(
-                "select 1 from pg_stat_activity where query like 'select pg_sleep(30)%'"
+                "select 1 from pg_stat_activity where query = %s", [statement]
             ).fetchall()
             if rows:
                 return
