@@ -14,6 +14,8 @@ if [ ! -x benchmarks/.venv-awscli/bin/aws ]; then
     benchmarks/.venv-awscli/bin/python -m pip install --quiet --disable-pip-version-check awscli
 fi
 .venv/bin/python benchmarks/cli_speed.py "$@"
+# connect -c with an IAM token against aws rds generate-db-auth-token + psql (needs psql).
+.venv/bin/python benchmarks/connect_speed.py "$@"
 # The failover drill's probers: schedule jitter and CPU at 5 probes/s on two endpoints.
 .venv/bin/python benchmarks/prober_cost.py
 # The pinning classifier against PostgreSQL's parser (pglast), 100,000 statements.

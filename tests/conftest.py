@@ -157,6 +157,7 @@ TIMING_MODULES = {
     "tests/drill/test_run.py",
     "tests/drill/test_trigger_command.py",
     "tests/lab/test_front_timing.py",
+    "tests/shell/test_terminal.py",
 }
 
 

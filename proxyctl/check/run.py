@@ -84,9 +84,9 @@ def run(app: App, target: Target, o: CheckOptions, view: View, proxy: Any = None
 
 
 def _phases(target: Target, o: CheckOptions, report: Report, view: View) -> Phases:
-    from proxyctl.check.hints import explain
     from proxyctl.check.tlsreport import tls_findings
     from proxyctl.db import tls
+    from proxyctl.db.hints import explain
     from proxyctl.db.run import Phases
 
     return Phases(

@@ -52,6 +52,22 @@ KEYS: dict[str, tuple[str, ...]] = {
         "user",
         "via",
     ),
+    "connect": (
+        "auth",
+        "ca_bundle",
+        "command",
+        "confirm",
+        "database",
+        "exec",
+        "file",
+        "format",
+        "host",
+        "port",
+        "proxy",
+        "user",
+        "via",
+        "warn_pinning",
+    ),
     "failover-test": (
         "allow_no_failover",
         "auth",
@@ -106,4 +122,4 @@ KEYS: dict[str, tuple[str, ...]] = {
     "config": (),
 }
 # Parameter names that differ from their flag's: `fmt = ...` means `format`.
-ALIASES: dict[str, str] = {"fmt": "format", "print_policy": "print"}
+ALIASES: dict[str, str] = {"exec_client": "exec", "fmt": "format", "print_policy": "print"}

@@ -28,6 +28,11 @@ COMMANDS: dict[str, Entry] = {
         "check",
         "Test the way to the database phase by phase and say what to fix.",
     ),
+    "connect": Entry(
+        "proxyctl.cli.connect",
+        "connect",
+        "Open a SQL shell through the proxy, with a fresh token on every (re)connect.",
+    ),
     "failover-test": Entry(
         "proxyctl.cli.failover",
         "failover_test",

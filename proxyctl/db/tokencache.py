@@ -36,3 +36,11 @@ class TokenCache:
                 self._token = self._make()
                 self._made = now  # taken before signing: the token ages from then at the latest
             return self._token
+
+    def renew(self) -> str:
+        """A new token now, kept for the next callers: a shell signs anew at every connect."""
+        with self._lock:
+            now = self._clock()
+            self._token = self._make()
+            self._made = now
+            return self._token

@@ -99,6 +99,24 @@ JSON_RUNS: dict[tuple[str, ...], list[str]] = {
         "0.3",
         "--yes",
     ],
+    # One statement against the same server, as a script.
+    ("connect",): [
+        "connect",
+        "--host",
+        "localhost",
+        "--port",
+        "{port}",
+        "--ca-bundle",
+        "{ca}",
+        "--user",
+        "app",
+        "--database",
+        "app",
+        "--auth",
+        "password",
+        "-c",
+        "select 1",
+    ],
 }
 EXIT_CODES = {("check",): 6}
 # Runs that read AWS get the moto server, seeded by the function named here.
@@ -122,7 +140,7 @@ def test_json_output_is_one_document(
         AWS_SEEDS[path](request.getfixturevalue("aws"))
     token = cli("token", "--host", SAMPLE_HOST, "--user", "app").stdout
     args = JSON_RUNS[path]
-    if path == ("failover-test",):
+    if path in (("failover-test",), ("connect",)):
         server = request.getfixturevalue("pg_tls")
         args = [a.format(port=server.port, ca=server.ca_file) for a in args]
     run = cli("--output", "json", *args, input=token, env={"PGPASSWORD": "app-password"})
