@@ -18,6 +18,7 @@ from proxyctl.cli.options import (
 
 if TYPE_CHECKING:
     from proxyctl.app import App
+    from proxyctl.reach import ConnectionOptions
 
 DB = "With --from-db"
 LOGS = "With --from-logs"
@@ -107,6 +108,31 @@ def pinning(
 
     app: App = ctx.obj
     connection = reach.ConnectionOptions(proxy, host, port, user, database, auth, via, ca_bundle)
+    if not from_db:
+        connection = _typed_only(ctx, connection)
     request = request_from(paths or [], from_db, from_logs, since, fail_on, connection)
     request.timeout = connect_timeout
     run(app, request)
+
+
+def _typed_only(ctx: typer.Context, o: "ConnectionOptions") -> "ConnectionOptions":
+    """The connection options typed on the command line. Those from the config file or the
+    environment (a context such as the lab's names a user and a CA bundle) serve
+    --from-db; they are no reason to refuse files or --from-logs, and a configured proxy
+    does not mean "read its log"."""
+    from dataclasses import replace
+
+    from typer._click.core import ParameterSource
+
+    def typed(name: str, value: str | None) -> str | None:
+        return value if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE else None
+
+    return replace(
+        o,
+        proxy=typed("proxy", o.proxy),
+        host=typed("host", o.host),
+        user=typed("user", o.user),
+        auth=typed("auth", o.auth),
+        via=typed("via", o.via),
+        ca_bundle=typed("ca_bundle", o.ca_bundle),
+    )

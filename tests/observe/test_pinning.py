@@ -170,3 +170,19 @@ def test_an_empty_directory_warns(cli: Cli, tmp_path: Path) -> None:
     run = cli("pinning", str(tmp_path))
     assert run.exit_code == 0
     assert f"warning: {tmp_path}: no .sql files in this directory." in run.stderr
+
+
+def test_connection_defaults_from_the_config_file_do_not_refuse_files(
+    cli: Cli, tree: Path, config_file: Path
+) -> None:
+    # A context such as the lab's names a proxy, a user and a CA bundle for every command:
+    # they serve --from-db, and files are still read (typed on the command line, they are
+    # refused, as in test_bad_input).
+    config_file.write_text(
+        '[default]\nproxy = "orders"\nuser = "app"\nca-bundle = "/nonexistent/ca.pem"\n'
+    )
+    run = cli("--output", "json", "pinning", str(tree / "clean.sql"))
+    assert run.exit_code == 0, run.stderr
+    assert run.json()["source"] == "sql" and run.json()["pinned"] == 0
+    typed = cli("pinning", str(tree / "clean.sql"), "--user", "app")
+    assert typed.exit_code == 2 and "--user: only with --from-db." in typed.stderr
