@@ -59,13 +59,25 @@ def presign_connect(
     if credentials.token is not None:
         params.append(("X-Amz-Security-Token", credentials.token))
     operation = [("Action", "connect"), ("DBUser", user)]
-    netloc = f"{host}:{port}"
+    signature = connect_signature(
+        credentials.secret_key, host, port, region, service, operation + params
+    )
+    return f"{host}:{port}/?{_query(operation)}&{_query(params)}&X-Amz-Signature={signature}"
+
+
+def connect_signature(
+    secret_key: str, host: str, port: int, region: str, service: str, params: list[tuple[str, str]]
+) -> str:
+    """X-Amz-Signature of a presigned GET of HOST:PORT/ with PARAMS: every query parameter
+    but the signature, X-Amz-Date among them. A signer and a checker both call this."""
+    stamp = dict(params)["X-Amz-Date"]
+    day = stamp[:8]
+    scope = f"{day}/{region}/{service}/aws4_request"
     # The Host header as an HTTP client sends it: lower case, without the default port.
     header = host.lower() if port == 443 else f"{host.lower()}:{port}"
     canonical = "\n".join(
-        ["GET", "/", _query(sorted(operation + params)), f"host:{header}\n", "host", EMPTY_PAYLOAD]
+        ["GET", "/", _query(sorted(params)), f"host:{header}\n", "host", EMPTY_PAYLOAD]
     )
     to_sign = "\n".join([ALGORITHM, stamp, scope, hashlib.sha256(canonical.encode()).hexdigest()])
-    key = _signing_key(credentials.secret_key, day, region, service)
-    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-    return f"{netloc}/?{_query(operation)}&{_query(params)}&X-Amz-Signature={signature}"
+    key = _signing_key(secret_key, day, region, service)
+    return hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
