@@ -87,7 +87,8 @@ KEYS: dict[str, tuple[str, ...]] = {
     "destroy": ("dry_run", "force_delete_secret", "wait_timeout"),
     "grant": ("db_user", "print", "role"),
     "token": ("ca_bundle", "database", "format", "host", "port", "proxy", "user"),
+    "lab": ("dir", "dns_delay", "keep"),
     "config": (),
 }
 # Parameter names that differ from their flag's: `fmt = ...` means `format`.
-ALIASES: dict[str, str] = {"fmt": "format", "print_policy": "print"}
+ALIASES: dict[str, str] = {"directory": "dir", "fmt": "format", "print_policy": "print"}

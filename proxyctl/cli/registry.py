@@ -46,6 +46,11 @@ COMMANDS: dict[str, Entry] = {
     "token": Entry(
         "proxyctl.cli.token", "app", "Make an IAM auth token for a proxy (valid 15 minutes)."
     ),
+    "lab": Entry(
+        "proxyctl.cli.lab",
+        "app",
+        "Run a local stand-in for AWS and the database: every command, no AWS account.",
+    ),
     "config": Entry(
         "proxyctl.cli.config_cmd", "app", "Show the settings in force and their sources."
     ),
