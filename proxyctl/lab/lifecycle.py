@@ -5,6 +5,7 @@ dataclasses with a KIND and text(), rendered by proxyctl.output."""
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import signal
 import time
@@ -20,6 +21,9 @@ from proxyctl.lab.errors import LabFailed
 from proxyctl.lab.state import STATE_NAME, Failover, LabState, load
 from proxyctl.lab.system import is_running, stop_pid
 
+# PostgreSQL: SIGINT is its fast shutdown (SIGTERM waits for clients). moto: its state
+# is thrown away anyway, and it takes seconds to end on SIGTERM.
+FIRST_SIGNAL = {"PostgreSQL": signal.SIGINT, "AWS": signal.SIGKILL}
 KEPT_NAME = "lab.stopped.json"  # lab.json of a lab stopped with --keep: no lab any more
 
 
@@ -32,13 +36,16 @@ class UpResult:
     parts: list[health.Part]
 
     def text(self) -> str:
+        from proxyctl.lab.state import default_dir
+
         head = "the lab was already up" if self.already else f"the lab is up ({self.seconds:.1f} s)"
-        return f"{head} in {self.dir}\n{health.table(self.parts)}{NEXT}"
+        where = "" if Path(self.dir) == default_dir() else f" --dir {shlex.quote(self.dir)}"
+        return f"{head} in {self.dir}\n{health.table(self.parts)}" + NEXT.format(where=where)
 
 
 NEXT = (
-    '\nNext: eval "$(proxyctl lab env)", then proxyctl init --yes, '
-    "proxyctl check --proxy orders-proxy, proxyctl connect --proxy orders-proxy -c 'select 1'\n"
+    '\nNext: eval "$(proxyctl lab env{where})", then proxyctl init --yes, '
+    "proxyctl check --proxy orders-proxy, proxyctl token --proxy orders-proxy\n"
 )
 
 
@@ -99,9 +106,8 @@ def down(directory: Path, keep: bool, say: Callable[[str], None]) -> DownResult:
     for what, pid in pids.items():  # the order of pids(): daemon, pooler, moto, servers
         if is_running(pid) and health.is_ours(pid, what):
             say(f"stopping {what} (pid {pid})")
-            if what.startswith("PostgreSQL"):  # SIGINT: fast shutdown (SIGTERM waits)
-                with suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGINT)
+            with suppress(ProcessLookupError):
+                os.kill(pid, FIRST_SIGNAL.get(what.split()[0], signal.SIGTERM))
             stop_pid(pid)
             result.stopped[what] = pid
     left = [

@@ -55,12 +55,14 @@ def check_tools() -> Path:
 
 def start(directory: Path, dns_delay: float, say: Callable[[str], None]) -> LabState:
     """Start every part of a lab in DIRECTORY (which exists, empty of a lab); returns
-    once the daemon is ready."""
+    once the daemon is ready. The AWS stand-in starts and is seeded in a thread while
+    the servers start: each takes seconds, mostly waiting."""
     bindir = check_tools()
     with ExitStack() as undo, ThreadPoolExecutor(1) as pool:
-        say("starting the AWS stand-in (moto) and the PostgreSQL primary")
-        moto_started = pool.submit(start_moto_process, directory / "moto.log")
-        undo.callback(_stop_when_started, moto_started)
+        say("starting the AWS stand-in (moto), seeding it with the cluster orders")
+        seeded = pool.submit(_moto_and_world, directory)
+        undo.callback(_stop_when_started, seeded)
+        say("starting the PostgreSQL primary (TLS, SCRAM, pg_stat_statements)")
         ca = certs.new_ca()
         certs.write_ca(ca, directory / "ca.pem")
         write_file(directory / "ca.key", ca.private_key_pem.bytes(), 0o600)
@@ -68,15 +70,15 @@ def start(directory: Path, dns_delay: float, say: Callable[[str], None]) -> LabS
             directory / "pg", ca=ca, bindir=bindir, stop_at_exit=False, settings=PRELOAD
         )
         undo.callback(primary.remove)
-        moto = moto_started.result()
-        say("seeding the stand-in: VPC, subnets in two AZs, security group, cluster orders")
-        world = _seed(moto.url)
-        _serve_cluster_names(primary, ca, world)
-        _make_master(primary, world["password"])
-        say("starting the streaming standby and PgBouncer (transaction pooling)")
+        _prepare_primary(primary)
+        say("starting the streaming standby")
         standby = start_standby(primary, directory / "pg")
         undo.callback(standby.remove)
         write_file(standby.base_dir / "ca.pem", (directory / "ca.pem").read_bytes(), 0o644)
+        moto, world = seeded.result()
+        _serve_cluster_names((primary, standby), ca, world)
+        _make_master(primary, standby, world["password"])
+        say("starting PgBouncer (transaction pooling)")
         users = {"postgres": world["password"], APP_USER: APP_PASSWORD}
         options = PoolerOptions("transaction", client_tls=False, every_database=True, users=users)
         bouncer = start_pgbouncer(primary, directory, options=options)
@@ -89,10 +91,19 @@ def start(directory: Path, dns_delay: float, say: Callable[[str], None]) -> LabS
     return state
 
 
+def _moto_and_world(directory: Path) -> tuple[MotoServer, dict[str, Any]]:
+    moto = start_moto_process(directory / "moto.log")
+    try:
+        return moto, _seed(moto.url)
+    except BaseException:
+        moto.stop()
+        raise
+
+
 def _stop_when_started(started: Any) -> None:
     try:
-        moto: MotoServer = started.result()
-    except Exception:  # it never started: nothing to stop
+        moto, _ = started.result()
+    except Exception:  # it never started, or stopped itself: nothing to stop
         return
     moto.stop()
 
@@ -125,23 +136,32 @@ def _seed(url: str) -> dict[str, Any]:
     }
 
 
-def _serve_cluster_names(primary: PgServer, ca: Any, world: dict[str, Any]) -> None:
-    """The certificate names the cluster's endpoints, as an RDS certificate does; the
-    standby copies it. Plaintext from loopback is let in for the writer endpoint's front
-    (which terminates TLS, as RDS Proxy does) besides `hostssl` for direct clients."""
-    names = ("localhost", world["writer_endpoint"], world["reader_endpoint"])
-    primary.use_cert(certs.issue(ca, (*names, *world["instance_endpoints"])))
+def _prepare_primary(primary: PgServer) -> None:
+    """pg_stat_statements in both databases; replication; and plaintext from loopback
+    for the writer endpoint's front (which terminates TLS, as RDS Proxy does) besides
+    `hostssl` for direct clients."""
+    for database in ("postgres", "app"):
+        primary.psql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", dbname=database)
     with (primary.data_dir / "pg_hba.conf").open("a") as hba:
         hba.write(f"host all all {HOST}/32 scram-sha-256\n")
     allow_replication(primary)  # reloads
 
 
-def _make_master(primary: PgServer, password: str) -> None:
-    """`postgres` gets the secret's password; pg_stat_statements in both databases."""
-    for database in ("postgres", "app"):
-        primary.psql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", dbname=database)
+def _serve_cluster_names(servers: tuple[PgServer, ...], ca: Any, world: dict[str, Any]) -> None:
+    """Each server's certificate names the cluster's endpoints, as an RDS one does."""
+    names = ("localhost", world["writer_endpoint"], world["reader_endpoint"])
+    leaf = certs.issue(ca, (*names, *world["instance_endpoints"]))
+    for server in servers:
+        server.use_cert(leaf)
+
+
+def _make_master(primary: PgServer, standby: PgServer, password: str) -> None:
+    """`postgres` gets the secret's password (the standby streams with it from now on)."""
     primary.psql("ALTER ROLE postgres PASSWORD '" + password.replace("'", "''") + "'")
-    primary.superuser_password = password
+    for server in (primary, standby):
+        server.superuser_password = password
+    passfile = f"*:*:*:*:{password}\n".encode()
+    write_file(standby.base_dir / "pgpass", passfile, 0o600)  # cluster._base_backup's
 
 
 def _state(
