@@ -58,7 +58,10 @@ def make_base_dir(parent: Path, name: str) -> tuple[Path, bool]:
     if fits and (not is_root() or _reachable_by_postgres(parent.resolve())):
         make_dir(path)
         return path, False
-    path = Path(tempfile.mkdtemp(prefix="proxyctl-pg-"))
+    temp = Path(tempfile.gettempdir())
+    if is_root() and not _reachable_by_postgres(temp):  # TMPDIR may be root's own
+        temp = Path("/tmp")  # noqa: S108 (world-writable, sticky: a new 0700 directory in it)
+    path = Path(tempfile.mkdtemp(prefix="proxyctl-pg-", dir=temp))
     if is_root():
         os.chown(path, *postgres_ids())
     return path, True
