@@ -117,9 +117,10 @@ def down(directory: Path, keep: bool, say: Callable[[str], None]) -> DownResult:
     ]
     if left:
         raise LabFailed(f"still running after lab down: {', '.join(left)}")
-    for server in (state.primary, state.standby):  # made in /tmp when the path was too long
-        if not Path(server.base_dir).is_relative_to(directory):
-            shutil.rmtree(server.base_dir, ignore_errors=True)
+    # Made in /tmp when the path was too long, or (as root) out of the postgres user's reach.
+    for made in (state.primary.base_dir, state.standby.base_dir, state.bouncer_dir):
+        if not Path(made).is_relative_to(directory):
+            shutil.rmtree(made, ignore_errors=True)
     if keep:
         (directory / STATE_NAME).rename(directory / KEPT_NAME)
     else:
