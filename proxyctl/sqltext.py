@@ -182,3 +182,18 @@ def is_complete(sql: str) -> bool:
             continue
         splitter.feed(token)
     return splitter.ended_by_semicolon
+
+
+def compact(sql: str) -> str:
+    """SQL on one line without comments: the tokens as written, one space where whitespace
+    or a comment stood between them (a.b and x::int stay as they are)."""
+    parts: list[str] = []
+    end = 0
+    for token in tokens(sql):
+        if token.kind == "comment":
+            continue
+        if parts and token.offset > end:
+            parts.append(" ")
+        parts.append(token.text)
+        end = token.offset + len(token.text)
+    return "".join(parts)

@@ -156,6 +156,7 @@ TIMING_MODULES = {
     "tests/drill/test_promotion.py",
     "tests/drill/test_run.py",
     "tests/drill/test_trigger_command.py",
+    "tests/lab/test_front_timing.py",
     "tests/lab/test_lab_drill.py",
     "tests/lab/test_tour.py",
 }

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from proxyctl.sqltext import Token, is_complete, statement_tokens, statements, tokens
+from proxyctl.sqltext import Token, compact, is_complete, statement_tokens, statements, tokens
 
 
 def kinds(sql: str) -> list[tuple[str, str]]:
@@ -153,3 +153,12 @@ def test_statement_tokens_match_statements() -> None:
 )
 def test_is_complete(sql: str, complete: bool) -> None:
     assert is_complete(sql) is complete
+
+
+def test_compact_drops_comments_and_keeps_what_is_written() -> None:
+    sql = (
+        "-- start\nSET  search_path\n  TO app,public /* why */;  SELECT x::int, a.b, 'two  spaces'"
+    )
+    assert compact(sql) == "SET search_path TO app,public ; SELECT x::int, a.b, 'two  spaces'"
+    assert compact("SET a = 1 -- SET b = 2\n, 3") == "SET a = 1 , 3"
+    assert compact("") == ""

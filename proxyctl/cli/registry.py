@@ -46,6 +46,11 @@ COMMANDS: dict[str, Entry] = {
     "token": Entry(
         "proxyctl.cli.token", "app", "Make an IAM auth token for a proxy (valid 15 minutes)."
     ),
+    "pinning": Entry(
+        "proxyctl.cli.pinning",
+        "pinning",
+        "Find the statements that pin sessions to one database connection, and the fix.",
+    ),
     "lab": Entry(
         "proxyctl.cli.lab",
         "app",

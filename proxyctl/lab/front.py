@@ -54,6 +54,7 @@ class FrontConfig:
     # it the front counts the server connections it holds itself.
     admin_user: str | None = None
     admin_password: str | None = field(default=None, repr=False)
+    max_database_connections: int = 0  # MaxDatabaseConnectionsAllowed; 0: not published
     metrics_interval: float = 5.0  # seconds between metric publications
     log_interval: float = 1.0  # seconds between batches of pin log lines
     borrow_timeout: float = 120.0  # ConnectionBorrowTimeout: wait for PgBouncer this long
@@ -66,11 +67,13 @@ class Front:
     def __init__(self, config: FrontConfig) -> None:
         self.config = config
         self.counters = publish.new_counters()
+        self.counters[publish.MAX_ALLOWED] = float(config.max_database_connections)
         self._loop = asyncio.new_event_loop()
         self._thread: threading.Thread | None = None
         self._listening = threading.Event()
         self._error: BaseException | None = None
         self._address: tuple[str, int] | None = None
+        self._clients: set[asyncio.StreamWriter] = set()
         self._relay = Relay(config, self.counters)
 
     @property
@@ -143,6 +146,9 @@ class Front:
         return server
 
     async def _end_sessions(self) -> None:
+        # Abort, not close: a TLS close waits (up to 30 s) for the client's own close.
+        for client in self._clients:
+            client.transport.abort()
         tasks = [t for t in asyncio.all_tasks(self._loop) if t is not asyncio.current_task()]
         for task in tasks:
             task.cancel()
@@ -152,12 +158,15 @@ class Front:
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, context: ssl.SSLContext
     ) -> None:
         counters = self.counters
+        self._clients.add(writer)
         counters["ClientConnectionsReceived"] += 1
         counters["ClientConnections"] += 1
         try:
-            session = await asyncio.wait_for(
+            admitted = await asyncio.wait_for(
                 self._sign_in(reader, writer, context), self.config.startup_timeout
             )
+            # The borrow has its own bound (borrow_timeout), as RDS Proxy's has.
+            session = await self._borrow(reader, writer, *admitted) if admitted else None
             if session is not None:
                 await self._relay.run(session)
         except (OSError, EOFError, ssl.SSLError, wire.ProtocolViolation, TimeoutError) as exc:
@@ -167,15 +176,17 @@ class Front:
             counters["ClientConnectionsTLS" if tls else "ClientConnectionsNoTLS"] += 1
             counters["ClientConnections"] -= 1
             counters["ClientConnectionsClosed"] += 1
+            self._clients.discard(writer)
             writer.close()
             with suppress(Exception):
                 await writer.wait_closed()
 
     async def _sign_in(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, context: ssl.SSLContext
-    ) -> Session | None:
-        """A signed-in client with its PgBouncer connection; None when it was turned away
-        (it has been told why) or asked for a cancel."""
+    ) -> tuple[str, str, dict[str, str]] | None:
+        """The user, the password to sign in to PgBouncer with, and the start-up settings
+        of a client let in; None when it was turned away (and told why) or asked for a
+        cancel."""
         config = self.config
         try:
             greeting = await signin.greet(reader, writer, context)
@@ -192,7 +203,7 @@ class Front:
         except signin.Refusal as refusal:
             self._refused(refusal, writer)
             return None
-        return await self._borrow(reader, writer, user, secret, greeting.parameters)
+        return user, secret, greeting.parameters
 
     def _refused(self, refusal: signin.Refusal, writer: asyncio.StreamWriter) -> None:
         log.info("client refused: %s", refusal.reason)
@@ -209,7 +220,7 @@ class Front:
         parameters: dict[str, str],
     ) -> Session | None:
         """PgBouncer signed in as USER, and the client told it is in."""
-        passed = {k: v for k, v in parameters.items() if k != "user"}
+        passed = {k: v for k, v in parameters.items() if k not in signin.NOT_PASSED}
         try:
             server = await self._relay.borrow(user, secret, passed, self.config.borrow_timeout)
         except TimeoutError:

@@ -31,17 +31,14 @@ log = logging.getLogger(__name__)
 
 
 def digest(sql: str) -> str:
-    """SQL as RDS Proxy digests it: literals as $1, $2..., comments out, spaces squeezed."""
+    """SQL as RDS Proxy digests it: literals as $1, $2..., on one line without comments."""
     parts, at, n = [], 0, 0
     for token in sqltext.tokens(sql):
-        if token.kind in LITERALS or token.kind == "comment":
-            parts.append(sql[at : token.offset])
-            if token.kind != "comment":
-                n += 1
-                parts.append(f"${n}")
+        if token.kind in LITERALS:
+            n += 1
+            parts += [sql[at : token.offset], f"${n}"]
             at = token.offset + len(token.text)
-    parts.append(sql[at:])
-    return " ".join("".join(parts).split())
+    return sqltext.compact("".join(parts) + sql[at:])
 
 
 def pin_line(

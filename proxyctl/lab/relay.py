@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 SERVER_STATES = ("sv_active", "sv_idle", "sv_used", "sv_tested", "sv_login")
 ADMIN_DATABASE = "pgbouncer"
 QUERY_MESSAGES = (b"Q", b"E")  # a simple Query, or an Execute of the extended protocol
+# After these the client waits for the server's answer: a simple Query, or a Sync that
+# ends an extended-protocol batch. Until the answer's first bytes: QueryResponseLatency.
+ANSWERED = (b"Q", b"S")
 
 
 @dataclass
@@ -40,6 +43,7 @@ class Session:
     client_id: int = field(default_factory=lambda: secrets.randbits(32))
     db_id: int = field(default_factory=lambda: secrets.randbits(32))
     pinned: bool = False
+    asked_at: float | None = None  # perf_counter() when the client began to wait
 
 
 class Relay:
@@ -95,7 +99,7 @@ class Relay:
         counters["DatabaseConnections"] += 1
         counters["DatabaseConnectionsCurrentlyBorrowed"] += 1
         upstream = asyncio.create_task(self._from_client(session))
-        downstream = asyncio.create_task(_pipe(session.server.reader, session.writer))
+        downstream = asyncio.create_task(self._to_client(session))
         try:
             await asyncio.wait((upstream, downstream), return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -120,10 +124,24 @@ class Relay:
                 self.counters["QueryRequests"] += 1
             if not session.pinned:
                 self._watch(session, kind, body)
+            if kind in ANSWERED and session.asked_at is None:
+                session.asked_at = time.perf_counter()
             server.write(wire.message(kind, body))
             await server.drain()
             if kind == b"X":  # Terminate
                 return
+
+    async def _to_client(self, session: Session) -> None:
+        """PgBouncer's bytes to the client as they come; the first after a question
+        times the answer."""
+        while data := await session.server.reader.read(65536):
+            if session.asked_at is not None:
+                waited = time.perf_counter() - session.asked_at
+                self.counters[publish.RESPONSE_TOTAL] += waited * 1e6
+                self.counters[publish.RESPONSES] += 1
+                session.asked_at = None
+            session.writer.write(data)
+            await session.writer.drain()
 
     def _watch(self, session: Session, kind: bytes, body: bytes) -> None:
         sql = wire.query_text(kind, body)
@@ -158,9 +176,3 @@ class Relay:
             "DatabaseConnections": float(total),
             "DatabaseConnectionsCurrentlyBorrowed": float(active),
         }
-
-
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    while data := await reader.read(65536):
-        writer.write(data)
-        await writer.drain()

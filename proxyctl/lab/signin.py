@@ -28,6 +28,10 @@ TRACKED = (
     "TimeZone",
     "extra_float_digits",
 )
+# Taken but not passed on: PgBouncer (before 1.20's track_extra_parameters) refuses
+# extra_float_digits, which JDBC sends; from PostgreSQL 12 on, any value above 0 prints
+# floats the same way (shortest exact), so the server's default stands in for it.
+NOT_PASSED = ("user", "extra_float_digits")
 AUTH_CLEARTEXT = 3
 NO_TLS = "This RDS Proxy requires TLS connections."
 NO_USER = "A user name is missing from the connection startup packet."

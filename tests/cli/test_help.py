@@ -76,6 +76,7 @@ JSON_RUNS: dict[tuple[str, ...], list[str]] = {
     ("destroy",): ["--yes", "destroy", "orders"],
     ("grant",): ["grant", SAMPLE_PROXY_ARN, "--db-user", "app", "--print"],
     ("init",): ["init", "--dry-run"],
+    ("pinning",): ["pinning", "-"],
     # Nothing listens on port 1: a failed check (exit 6) is still one document.
     ("check",): ["check", "--host", "127.0.0.1", "--port", "1", "--user", "app"],
     # A short drill observing a healthy server (the PostgreSQL fixture fills in {port}, {ca}).

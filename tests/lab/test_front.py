@@ -8,7 +8,7 @@ One PgBouncer and two fronts (IAM auth required; secret auth) serve the module.
 
 from __future__ import annotations
 
-import secrets
+import asyncio
 import socket
 import struct
 import threading
@@ -17,21 +17,19 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
-from unittest import mock
 
 import psycopg
 import pytest
 
 from proxyctl.aws.clients import endpoint_client
-from proxyctl.aws.signing import EnvironmentCredentials, sign_token
-from proxyctl.lab import certs
+from proxyctl.lab import backend
 from proxyctl.lab.aws_world import CREDENTIALS, REGION
-from proxyctl.lab.front import Front, FrontConfig
+from proxyctl.lab.front import Front
 from proxyctl.lab.pgbouncer import ADMIN_USER, PgBouncer, find_pgbouncer, start_pgbouncer
 from proxyctl.lab.signin import IAM_FAILED, NO_CREDENTIALS, NO_TLS, WRONG_PASSWORD
+from tests.lab.fronts import connect, make_ca, make_front, refusal, token
 from tests.pg import APP_PASSWORD, PgServer, or_fail
 
-ENDPOINT = "orders.proxy-c0ffee123456.us-east-1.rds.amazonaws.com"
 OPTIONS_REFUSED = (
     "Feature not supported: RDS Proxy currently doesn\u2019t support command-line options."
 )
@@ -48,47 +46,20 @@ def bouncer(pg_tls: PgServer, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 @pytest.fixture(scope="module")
 def ca_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The lab CA's certificate; the CA's certificate for ENDPOINT sits next to it."""
-    folder = tmp_path_factory.mktemp("front-certs")
-    ca = certs.new_ca()
-    certs.write_ca(ca, folder / "ca.pem")
-    certs.write_leaf(certs.issue(ca, (ENDPOINT,)), folder / "front.crt", folder / "front.key")
-    return folder / "ca.pem"
-
-
-def make_front(bouncer: PgBouncer, ca_file: Path, aws_url: str, **kw: Any) -> Front:
-    config = FrontConfig(
-        proxy=f"front-{secrets.token_hex(4)}",  # its own log group and metrics in moto
-        endpoint=ENDPOINT,
-        port=5432,
-        listen=("127.0.0.1", 0),
-        cert_file=ca_file.parent / "front.crt",
-        key_file=ca_file.parent / "front.key",
-        backend=("127.0.0.1", bouncer.port),
-        region=REGION,
-        access_key=CREDENTIALS[0],
-        secret_key=CREDENTIALS[1],
-        passwords={"app": APP_PASSWORD},
-        aws_url=aws_url,
-        metrics_interval=0.5,
-        log_interval=0.2,
-        **kw,
-    )
-    front = Front(config)
-    front.start()
-    return front
+    return make_ca(tmp_path_factory.mktemp("front-certs"))
 
 
 @pytest.fixture(scope="module")
 def iam_front(bouncer: PgBouncer, ca_file: Path, moto_server: str) -> Iterator[Front]:
     """IAM auth required; it reads PgBouncer's own count of server connections."""
     front = make_front(
-        bouncer,
+        bouncer.port,
         ca_file,
         moto_server,
         iam=True,
         admin_user=ADMIN_USER,
         admin_password=bouncer.admin_password,
+        max_database_connections=20,
     )
     yield front
     front.stop()
@@ -97,42 +68,9 @@ def iam_front(bouncer: PgBouncer, ca_file: Path, moto_server: str) -> Iterator[F
 @pytest.fixture(scope="module")
 def secret_front(bouncer: PgBouncer, ca_file: Path) -> Iterator[Front]:
     """Secret (password) auth; no AWS stand-in: it publishes nothing."""
-    front = make_front(bouncer, ca_file, "", iam=False)
+    front = make_front(bouncer.port, ca_file, "", iam=False)
     yield front
     front.stop()
-
-
-def token(port: int = 5432, user: str = "app", signed_at: datetime | None = None) -> str:
-    """An IAM token as proxyctl signs one, with the lab's credentials."""
-    at = signed_at or datetime.now(UTC)
-    with mock.patch("proxyctl.aws.sigv4.utcnow", return_value=at):
-        credentials = EnvironmentCredentials(*CREDENTIALS, None)
-        return sign_token(credentials, ENDPOINT, port, user, REGION)
-
-
-def connect(front: Front, ca_file: Path, password: str, **kw: Any) -> psycopg.Connection[Any]:
-    host, port = front.address
-    params: dict[str, Any] = {
-        "host": ENDPOINT,
-        "hostaddr": host,
-        "port": port,
-        "user": "app",
-        "dbname": "app",
-        "password": password,
-        "sslmode": "verify-full",
-        "sslrootcert": str(ca_file),
-        "connect_timeout": 10,
-        "autocommit": True,
-        **kw,
-    }
-    return psycopg.connect(**params)
-
-
-def refusal(front: Front, ca_file: Path, password: str, **kw: Any) -> str:
-    """The server's message of a refused connection."""
-    with pytest.raises(psycopg.OperationalError) as refused:
-        connect(front, ca_file, password, **kw).close()
-    return str(refused.value)
 
 
 def test_a_good_iam_token_runs_a_query_and_the_client_gets_no_cancel_key(
@@ -280,23 +218,100 @@ def test_the_proxy_s_metrics_appear_in_the_stand_in(
     cloudwatch = endpoint_client("cloudwatch", moto_server, REGION, CREDENTIALS)
     dimensions = [{"Name": "ProxyName", "Value": iam_front.config.proxy}]
 
-    def total(name: str) -> float | None:
-        points = cloudwatch.get_metric_statistics(
+    def points(name: str, statistic: str) -> list[float]:
+        """NAME's STATISTIC per minute over the last minutes."""
+        found = cloudwatch.get_metric_statistics(
             Namespace="AWS/RDS",
             MetricName=name,
             Dimensions=dimensions,
             StartTime=datetime.now(UTC) - timedelta(minutes=10),
             EndTime=datetime.now(UTC) + timedelta(minutes=1),
             Period=60,
-            Statistics=["Sum"],
+            Statistics=[statistic],
         )["Datapoints"]
-        return sum(p["Sum"] for p in points) or None
+        return [float(p[statistic]) for p in found]
+
+    def total(name: str) -> float | None:
+        return sum(points(name, "Sum")) or None
 
     assert eventually(lambda: total("ClientConnectionsSetupFailedAuth"), "failed auth") >= 1
     assert eventually(lambda: total("QueryRequests"), "QueryRequests") >= 1
     assert eventually(lambda: total("ClientConnectionsReceived"), "connections") >= 2
     latency = eventually(lambda: total("DatabaseConnectionsBorrowLatency"), "borrow latency")
     assert 0 < latency < 60e6  # microseconds
+    assert eventually(lambda: total("QueryResponseLatency"), "query response latency") > 0
+    assert eventually(lambda: total("MaxDatabaseConnectionsAllowed"), "the limit") >= 20
+
+    # A gauge is read as its Sum over a minute: one value per minute, never several,
+    # while counts go out at every publication.
+    def thrice() -> bool | None:
+        return max(points("ClientConnectionsReceived", "SampleCount"), default=0) >= 3 or None
+
+    eventually(thrice, "three publications in a minute")
+    assert set(points("ClientConnections", "SampleCount")) == {1.0}
     names = {m["MetricName"] for m in cloudwatch.list_metrics(Dimensions=dimensions)["Metrics"]}
-    assert {"ClientConnections", "DatabaseConnections"} <= names
-    assert "DatabaseConnectionsCurrentlySessionPinned" in names
+    assert {"DatabaseConnections", "DatabaseConnectionsCurrentlySessionPinned"} <= names
+
+
+def test_a_refusal_from_behind_the_proxy_reaches_the_client_as_rds_proxy_words_it(
+    secret_front: Front, ca_file: Path
+) -> None:
+    message = refusal(secret_front, ca_file, APP_PASSWORD, dbname="nowhere")
+    assert "FATAL:  Request returned an error: " in message
+    assert "nowhere" in message
+    assert secret_front.stats()["DatabaseConnectionsSetupFailed"] >= 1
+
+
+def test_long_statements_and_big_results_pass_through_whole(
+    secret_front: Front, ca_file: Path
+) -> None:
+    values = ",".join(str(n) for n in range(5000))  # a statement of about 24 KB
+    with connect(secret_front, ca_file, APP_PASSWORD) as conn:
+        row = conn.execute(f"select array_length(array[{values}], 1)").fetchone()
+        assert row == (5000,)
+        with conn.cursor().copy("copy (select generate_series(1, 100000)) to stdout") as copy:
+            received = b"".join(bytes(block) for block in copy)
+    assert received.count(b"\n") == 100000
+
+
+def test_stop_ends_every_session_and_its_thread(bouncer: PgBouncer, ca_file: Path) -> None:
+    front = make_front(bouncer.port, ca_file, "", iam=False)
+    conn = connect(front, ca_file, APP_PASSWORD)
+    try:
+        conn.execute("select 1")
+        front.stop()
+        with pytest.raises(psycopg.OperationalError):
+            conn.execute("select 1")
+    finally:
+        conn.close()
+    assert not [t for t in threading.enumerate() if t.name == f"front-{front.config.proxy}"]
+
+
+def test_a_plaintext_server_behind_is_signed_in_to_with_scram(
+    pg_plain: PgServer, ca_file: Path
+) -> None:
+    """The lab's PgBouncer may listen without TLS on loopback: the front then signs in
+    in plaintext (PostgreSQL itself here, scram-sha-256)."""
+    front = make_front(pg_plain.port, ca_file, "", iam=False)
+    try:
+        with connect(front, ca_file, APP_PASSWORD) as conn:
+            sql = "select current_user, ssl from pg_stat_ssl where pid = pg_backend_pid()"
+            row = conn.execute(sql).fetchone()
+    finally:
+        front.stop()
+    assert row == ("app", False)  # the front's own hop, in plaintext
+
+
+def test_extra_float_digits_as_jdbc_sends_it_is_taken(secret_front: Front) -> None:
+    """JDBC sends extra_float_digits at start-up; RDS Proxy takes it, PgBouncer refuses
+    it. (libpq cannot send it: the front's own client side speaks the protocol here.)"""
+
+    async def select_one() -> list[dict[str, str | None]]:
+        params = {"database": "app", "extra_float_digits": "3"}
+        server = await backend.open_backend(secret_front.address, "app", APP_PASSWORD, params)
+        try:
+            return await backend.simple_query(server, "select 1 as one")
+        finally:
+            server.close()
+
+    assert asyncio.run(select_one()) == [{"one": "1"}]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -11,17 +11,15 @@ import pytest
 from proxyctl.aws.signing import EnvironmentCredentials, sign_token
 from proxyctl.aws.sigv4 import presign_connect
 from proxyctl.lab import pinlog, publish, signin
+from proxyctl.lab.front import FrontConfig
 from proxyctl.lab.tokencheck import TokenRules, token_problem
+from proxyctl.model.pinlog import parse_pin_line
+from proxyctl.pinrules import pins
 
 HOST = "orders.proxy-c0ffee123456.us-east-1.rds.amazonaws.com"
 KEYS = ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
 RULES = TokenRules(HOST, 5432, "us-east-1", *KEYS)
 SIGNED = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
-# The regex FACTS gives for RDS Proxy's pin lines.
-PIN_LINE = re.compile(
-    r"was pinned to the database connection \[dbConnection=(\d+)\].*?"
-    r'Reason: (.*?)(?: Digest: "(.*)")?\.?\s*$'
-)
 
 
 def token(
@@ -109,7 +107,7 @@ def test_the_digest_replaces_literals_in_order_and_squeezes_space() -> None:
     assert pinlog.digest(sql) == "set search_path = $1; set statement_timeout = $2;"
 
 
-def test_the_pin_line_is_rds_proxy_s_and_fits_the_facts_regex() -> None:
+def test_the_pin_line_is_rds_proxy_s_and_proxyctl_pinning_reads_it() -> None:
     when = datetime(2026, 3, 1, 12, 0, 0, 251000, tzinfo=UTC)
     line = pinlog.pin_line(when, 3888679423, 529039385, pinlog.SETTINGS_REASON, "SET x = 1")
     assert line == (
@@ -120,8 +118,12 @@ def test_the_pin_line_is_rds_proxy_s_and_fits_the_facts_regex() -> None:
         "Consider moving session configuration to the proxy's initialization query. "
         'Digest: "SET x = $1".'
     )
-    found = PIN_LINE.search(line)
-    assert found is not None and found.groups()[0::2] == ("529039385", "SET x = $1")
+    # `proxyctl pinning --from-logs` reads it back whole, and finds the pin in its digest.
+    read = parse_pin_line(when, line)
+    assert (read.reason, read.digest) == (pinlog.SETTINGS_REASON.rstrip("."), "SET x = $1")
+    assert (read.client_connection, read.db_connection) == ("3888679423", "529039385")
+    assert read.endpoint == "default"
+    assert [pin.rule.id for pin in pins(read.digest)] == ["set"]
 
 
 def test_metric_data_sends_gauges_as_they_are_counts_as_changes_and_a_mean_latency() -> None:
@@ -129,12 +131,41 @@ def test_metric_data_sends_gauges_as_they_are_counts_as_changes_and_a_mean_laten
     now = dict(before, ClientConnections=3, QueryRequests=10, Borrows=2)
     now[publish.BORROW_TOTAL] = 5000.0
     before["QueryRequests"] = 4
-    items = {i["MetricName"]: i for i in publish.metric_data(now, before, "orders", SIGNED)}
+    at = SIGNED + timedelta(seconds=42)
+    items = {i["MetricName"]: i for i in publish.metric_data(now, before, "orders", at)}
     assert items["ClientConnections"]["Value"] == 3
     assert items["QueryRequests"]["Value"] == 6
     assert items["DatabaseConnectionsBorrowLatency"]["Value"] == 2500.0
     assert items["DatabaseConnectionsBorrowLatency"]["Unit"] == "Microseconds"
     assert items["QueryRequests"]["Dimensions"] == [{"Name": "ProxyName", "Value": "orders"}]
+    # Counts at the moment; gauges at the start of its minute: one per any 60 s period.
+    assert items["QueryRequests"]["Timestamp"] == SIGNED + timedelta(seconds=42)
+    assert items["ClientConnections"]["Timestamp"] == SIGNED
     # No borrow in the interval: no latency point at all (AWS leaves the series empty).
     idle = {i["MetricName"] for i in publish.metric_data(now, now, "orders", SIGNED)}
     assert "DatabaseConnectionsBorrowLatency" not in idle
+    # Gauges go out once a minute only: a reader sums a minute's values.
+    later = {i["MetricName"] for i in publish.metric_data(now, now, "orders", SIGNED, False)}
+    assert "ClientConnections" not in later and "QueryRequests" in later
+    # The pooler's limit only when the lab set one.
+    assert "MaxDatabaseConnectionsAllowed" not in idle
+
+
+def test_the_front_s_settings_keep_passwords_and_keys_out_of_their_repr(tmp_path: Path) -> None:
+    config = FrontConfig(
+        proxy="orders",
+        endpoint=HOST,
+        port=5432,
+        listen=("127.0.0.1", 0),
+        cert_file=tmp_path / "c",
+        key_file=tmp_path / "k",
+        backend=("127.0.0.1", 6432),
+        region="us-east-1",
+        access_key=KEYS[0],
+        secret_key=KEYS[1],
+        passwords={"app": "s3cret-password"},
+        admin_password="admin-s3cret",
+    )
+    shown = repr(config)
+    assert "orders" in shown
+    assert not [s for s in (KEYS[1], "s3cret-password", "admin-s3cret") if s in shown]

@@ -1,0 +1,1 @@
+"""Watching a proxy at work: status and pinning."""
