@@ -16,3 +16,5 @@ fi
 .venv/bin/python benchmarks/cli_speed.py "$@"
 # The failover drill's probers: schedule jitter and CPU at 5 probes/s on two endpoints.
 .venv/bin/python benchmarks/prober_cost.py
+# The pinning classifier against PostgreSQL's parser (pglast), 100,000 statements.
+.venv/bin/python benchmarks/pinning_speed.py

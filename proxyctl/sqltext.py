@@ -65,28 +65,31 @@ def _block_comment_end(sql: str, start: int) -> tuple[int, bool]:
 
 def tokens(sql: str) -> list[Token]:
     """The tokens of SQL, in order, without whitespace; never raises."""
+    if "/*" not in sql:  # no nested comment to count: one pass of the regex does it all
+        return [_token(m) for m in _TOKEN.finditer(sql) if m.lastgroup != "space"]
     found: list[Token] = []
     pos, end = 0, len(sql)
-    match_at = _TOKEN.match
     while pos < end:
-        match = match_at(sql, pos)
+        match = _TOKEN.match(sql, pos)
         if match is None:  # cannot happen (`other` takes any character); stay tolerant
             found.append(Token("op", sql[pos], pos))
             pos += 1
-            continue
-        group = match.lastgroup or "other"
-        if group == "space":
-            pos = match.end()
-        elif group == "block":
+        elif match.lastgroup == "block":
             stop, closed = _block_comment_end(sql, pos)
             found.append(Token("comment", sql[pos:stop], pos, closed))
             pos = stop
         else:
-            ending = _END.get(group)
-            closed = ending is None or match.group(ending) is not None
-            found.append(Token(_KIND.get(group, group), match.group(), pos, closed))
+            if match.lastgroup != "space":
+                found.append(_token(match))
             pos = match.end()
     return found
+
+
+def _token(match: re.Match[str]) -> Token:
+    group = match.lastgroup or "other"
+    ending = _END.get(group)
+    closed = ending is None or match.group(ending) is not None
+    return Token(_KIND.get(group, group), match.group(), match.start(), closed)
 
 
 def _is_routine_start(words: list[str]) -> bool:
@@ -157,6 +160,9 @@ def statements(sql: str) -> list[tuple[int, str]]:
 def statement_tokens(sql: str) -> list[list[Token]]:
     """The tokens of each statement of SQL (comments included, the ending `;` not), split
     as statements() splits; a statement that is only comments is left out."""
+    if ";" not in sql:  # one statement (the common case: a digest, a stats entry)
+        alone = tokens(sql)
+        return [alone] if any(t.kind != "comment" for t in alone) else []
     found: list[list[Token]] = []
     current: list[Token] = []
     splitter = _Splitter(sql)

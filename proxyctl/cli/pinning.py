@@ -97,7 +97,7 @@ def pinning(
     \b
     Examples:
       proxyctl pinning migrations/ app/queries.sql
-      psql -Atc 'select query from pg_stat_statements' | proxyctl pinning -
+      git show HEAD:db/seed.sql | proxyctl pinning -
       proxyctl pinning --from-db --proxy orders --user app
       proxyctl pinning --from-logs orders --since 2h
       proxyctl pinning sql/ --fail-on pin

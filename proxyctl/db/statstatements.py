@@ -21,9 +21,9 @@ ENABLE_HINT = (
     "pg_stat_statements must be loaded at server start and created in the database: "
     "shared_preload_libraries = 'pg_stat_statements' in postgresql.conf (then restart), "
     "then `CREATE EXTENSION pg_stat_statements;` in this database. On RDS and Aurora the "
-    "library is in the default parameter group's shared_preload_libraries (a custom DB or "
-    "cluster parameter group must keep it there; changing it needs a reboot): run the "
-    "CREATE EXTENSION as the master user."
+    "default parameter groups usually preload it: check shared_preload_libraries in the "
+    "instance's DB parameter group (Aurora: the cluster parameter group; a change there "
+    "needs a reboot), then run the CREATE EXTENSION as the master user."
 )
 # SQLSTATEs: the view is missing (no CREATE EXTENSION), or the library was not preloaded.
 _UNDEFINED_TABLE = "42P01"
@@ -83,7 +83,7 @@ def _connect(target: Target, timeout: float) -> Any:
 
 def _query_error(exc: Exception, target: Target) -> Exception:
     sqlstate = getattr(exc, "sqlstate", None)
-    said = " ".join(str(exc).split())
+    said = (str(exc).strip().splitlines() or [type(exc).__name__])[0]  # not LINE 1: ... ^
     if sqlstate in (_UNDEFINED_TABLE, _NOT_PRELOADED):
         missing = (
             "is not created in this database"

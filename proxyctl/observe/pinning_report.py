@@ -83,8 +83,8 @@ class PinningReport:
         if self.hidden:
             parts.append(
                 _wrap(
-                    f"{self.hidden} statements of other users are hidden from this user: "
-                    "GRANT pg_read_all_stats TO it to see them.",
+                    f"{self.hidden} statement{'s' if self.hidden != 1 else ''} of other users "
+                    "hidden from this user: GRANT pg_read_all_stats TO it to see them.",
                     "",
                 )
             )
@@ -117,7 +117,10 @@ class PinningReport:
 def _group_text(group: Group) -> str:
     places = f" in {group.places} places" if group.places != group.count else ""
     lines = [f"{group.title} [{group.rule}]: {group.count}{places}"]
-    lines += [_example(e) for e in group.examples]
+    said = None
+    for example in group.examples:  # a log line's reason, shown where it changes
+        lines.append(_example(example, reason=example.reason != said))
+        said = example.reason
     lines.append(_wrap(f"Why: {group.why}", "  ", "    "))
     lines.append(_wrap(f"Fix: {group.fix}", "  ", "    "))
     return "\n".join(lines)
@@ -132,7 +135,7 @@ def _example(example: Example, reason: bool = True) -> str:
     calls = f" ({example.count} calls)" if example.count != 1 else ""
     said = f"  {example.where}{calls}  {_cut(example.text)}"
     if reason and example.reason:
-        said += f"\n      reason: {_cut(example.reason)}"
+        said += f"\n      reason: {_cut(example.reason, 90)}"
     return said
 
 

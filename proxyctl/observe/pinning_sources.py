@@ -165,6 +165,12 @@ def from_db(app: App, options: ConnectionOptions, timeout: float) -> PinningRepo
     return analyse(sources, report)
 
 
+def _logged_at(moment: datetime) -> str:
+    """A log line's time to the millisecond, as CloudWatch keeps it."""
+    utc = moment.astimezone(UTC)
+    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
+
+
 def from_logs(app: App, proxy: str, since: timedelta) -> PinningReport:
     from proxyctl.aws.logs import log_group, logs_client, pinned_lines
 
@@ -172,10 +178,11 @@ def from_logs(app: App, proxy: str, since: timedelta) -> PinningReport:
     start = end - since
     lines = pinned_lines(logs_client(app.clients), proxy, start, end)
     sources = [
-        Source(line.digest or "", iso(line.at), reason=line.reason)
+        Source(line.digest or "", _logged_at(line.at), reason=line.reason)
         for line in lines
         if line.understood
     ]
+    start, end = start.replace(microsecond=0), end.replace(microsecond=0)
     report = PinningReport("logs", [log_group(proxy)], since=iso(start), until=iso(end))
     unparsed = [line.message for line in lines if not line.understood]
     report.unparsed, report.unparsed_lines = len(unparsed), unparsed[:UNPARSED_SHOWN]
