@@ -33,7 +33,8 @@ app = typer.Typer(
       - pin enforcement: pins are detected and logged, the pooler still multiplexes;
       - Amazon-rooted certificates: the lab's CA signs them (lab env names it);
       - IAM policy evaluation: any valid token of the lab's credentials is let in;
-      - target-health reasons; proxy endpoints (only each proxy's default endpoint).
+      - target-health reasons; proxy endpoints (only each proxy's default endpoint);
+      - password sign-in on the cluster's writer endpoint: it takes IAM tokens only.
 
     \b
     Examples:
