@@ -8,6 +8,9 @@ import os
 import signal
 from pathlib import Path
 
+import pytest
+
+from proxyctl.lab import system
 from tests.lab.lab_run import lab_env, proxyctl, recorded, running_pids
 
 PARTS = [
@@ -110,3 +113,12 @@ def test_a_directory_holding_other_files_is_refused(tmp_path: Path) -> None:
     assert run.returncode == 2
     assert f"error: --dir: {tmp_path} holds files and no lab." in run.stderr
     assert (tmp_path / "notes.txt").read_text() == "mine\n"
+
+
+def test_root_finds_runuser_outside_a_short_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Debian keeps runuser in /usr/sbin, which a login without sbin on PATH lacks.
+    monkeypatch.setenv("PATH", "/usr/local/bin:/usr/bin:/bin")
+    monkeypatch.setattr(system, "is_root", lambda: True)
+    command = system.as_postgres(["pg_ctl", "status"])
+    assert Path(command[0]).name == "runuser" and Path(command[0]).is_file()
+    assert command[1:] == ["-u", "postgres", "--", "pg_ctl", "status"]
