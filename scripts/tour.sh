@@ -51,8 +51,12 @@ run() { show "$@"; "$@"; }
 has() { proxyctl "$1" --help >/dev/null 2>&1; }
 finish() {
     local status=$?
-    show proxyctl lab down --dir "$lab"
-    proxyctl lab down --dir "$lab" || status=$?
+    trap '' INT PIPE  # stop the lab even when Ctrl-C also ended a pipe this prints to
+    show proxyctl lab down --dir "$lab" || true
+    # Through a file: a closed stdout must not stop it halfway.
+    proxyctl lab down --dir "$lab" >"$out/down.log" 2>&1 || status=$?
+    cat "$out/down.log" 2>/dev/null || true
+    rm -f "$out/down.log"
     exit "$status"
 }
 trap finish EXIT
@@ -60,21 +64,21 @@ trap finish EXIT
 run proxyctl lab up --dir "$lab" --dns-delay "${TOUR_DNS_DELAY:-20}"
 show 'eval "$(proxyctl lab env --dir '"$lab"')"'
 eval "$(proxyctl lab env --dir "$lab")"
-run proxyctl init --yes
+run proxyctl init --yes --no-input --db-cluster orders  # the wizard's defaults, no questions
 # The lab notices the new proxy within a second and starts its front.
 for _ in $(seq 40); do
     proxyctl lab status --dir "$lab" | grep -q '^ok   proxy orders-proxy' && break
     sleep 0.25
 done
-run proxyctl check --proxy orders-proxy
-show "proxyctl token --proxy orders-proxy | proxyctl token inspect -"
-proxyctl token --proxy orders-proxy | proxyctl token inspect -
+run proxyctl check --proxy orders-proxy --user postgres
+show "proxyctl token --proxy orders-proxy --user postgres | proxyctl token inspect -"
+proxyctl token --proxy orders-proxy --user postgres | proxyctl token inspect -
 if has connect; then
     # SET pins the session: the proxy logs it, and `pinning --from-logs` finds it.
-    run proxyctl connect --proxy orders-proxy -c "SET search_path = public; SELECT current_user, inet_server_port()"
+    run proxyctl connect --proxy orders-proxy --user postgres -c "SET search_path = public; SELECT current_user, inet_server_port()"
 fi
 if has failover-test; then
-    run proxyctl failover-test --proxy orders-proxy --trigger aws --yes --report "$out/drill.md"
+    run proxyctl failover-test --proxy orders-proxy --user postgres --trigger aws --yes --report "$out/drill.md"
     echo "the drill's report: $out/drill.md"
 fi
 if has status; then

@@ -39,7 +39,7 @@ app = typer.Typer(
     \b
     Examples:
       proxyctl lab up && eval "$(proxyctl lab env)"
-      proxyctl init --yes && proxyctl check --proxy orders-proxy
+      proxyctl init && proxyctl check --proxy orders-proxy --user postgres
       proxyctl lab failover
       proxyctl lab down
     """,

@@ -1,7 +1,7 @@
 """The lab daemon: the long-running part of a lab, started by `lab up` and stopped by
 `lab down` (SIGTERM). Run as `python -m proxyctl.lab.daemon --dir DIR`.
 
-Several times a second it
+Every second it
 - starts a proxy front for each proxy in the AWS stand-in (proxyctl.lab.fronts) and
   stops the front of a proxy that is gone;
 - follows the cluster's writer: when the stand-in names another writer
@@ -29,8 +29,10 @@ from proxyctl.lab.state import LabState, load
 
 log = logging.getLogger("proxyctl.lab.daemon")
 # Seconds between looks at the stand-in: a proxy that `init` made is served, and a
-# failover followed, within a second (init's own waits take longer than that).
-TICK = 0.25
+# failover followed, within about a second. Each look costs two AWS calls, whose
+# parsing holds the interpreter from the fronts in this process: more often starved
+# them on a loaded machine.
+TICK = 1.0
 
 
 class Daemon:

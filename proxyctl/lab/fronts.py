@@ -202,7 +202,6 @@ def config_text(state: LabState, pairs: list[str]) -> str:
         f"endpoint-url = {q(state.aws_url)}\n"
         f"region = {q(state.region)}\n"
         f"ca-bundle = {q(state.ca_file)}\n"
-        f"user = {q('postgres')}\n"
         f"resolve = [{', '.join(q(p) for p in pairs)}]\n"
     )
 

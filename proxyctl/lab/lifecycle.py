@@ -44,8 +44,8 @@ class UpResult:
 
 
 NEXT = (
-    '\nNext: eval "$(proxyctl lab env{where})", then proxyctl init --yes, '
-    "proxyctl check --proxy orders-proxy, proxyctl token --proxy orders-proxy\n"
+    '\nNext: eval "$(proxyctl lab env{where})", then proxyctl init, '
+    "proxyctl check --proxy orders-proxy --user postgres\n"
 )
 
 

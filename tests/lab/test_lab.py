@@ -50,7 +50,7 @@ def test_up_twice_status_env_down_leaves_no_process(tmp_path: Path) -> None:
     env = lab_env(directory)
     assert env["PROXYCTL_CONTEXT"] == "lab" and env["AWS_REGION"] == state.region
     assert env["PGSSLROOTCERT"] == str(directory / "ca.pem")
-    check = proxyctl("check", "--host", state.writer_endpoint, env=env)
+    check = proxyctl("check", "--host", state.writer_endpoint, "--user", "postgres", env=env)
     assert check.returncode == 0, check.stdout + check.stderr
     ends = f"OK: postgres@{state.writer_endpoint}:5432 via 127.0.0.1:{state.writer_port} works"
     assert ends in check.stdout

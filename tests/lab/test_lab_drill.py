@@ -53,8 +53,8 @@ def test_a_drill_through_the_lab_matches_the_labs_record(tmp_path: Path) -> None
 
 
 def _drill_and_compare(directory: Path, env: dict[str, str], report_file: Path) -> None:
-    args = ["failover-test", "--proxy", "orders-proxy", "--trigger", "aws", "--yes"]
-    args += ["--interval", str(INTERVAL), "--baseline", "2", "--settle", "3"]
+    args = ["failover-test", "--proxy", "orders-proxy", "--user", "postgres", "--trigger", "aws"]
+    args += ["--yes", "--interval", str(INTERVAL), "--baseline", "2", "--settle", "3"]
     drill = proxyctl(*args, "--report", str(report_file), env=env)
     assert drill.returncode == 0, drill.stdout + drill.stderr
     report = json.loads(report_file.read_text())
