@@ -85,5 +85,7 @@ if has status; then
     run proxyctl status orders-proxy
 fi
 if has pinning; then
-    run proxyctl pinning --from-logs orders-proxy
+    # Without the context: this pinning refuses the lab context's ca-bundle (a
+    # --from-db option) with --from-logs; endpoint URL and region come from lab env.
+    run env -u PROXYCTL_CONTEXT proxyctl pinning --from-logs orders-proxy
 fi

@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import tempfile
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,7 @@ class Fronts:
 
     def _start(self, proxy: dict[str, Any]) -> None:
         name, endpoint = proxy["DBProxyName"], proxy["Endpoint"]
+        self._make_log_group(name)
         passwords = self._secret_passwords(proxy.get("Auth", []))
         self._add_users(passwords)
         iam = any(a.get("IAMAuth") == "REQUIRED" for a in proxy.get("Auth", []))
@@ -146,6 +148,13 @@ class Fronts:
             listen=state.writer_port,
         )
         state.writer_port, state.writer_target = self.writer_front.address[1], server_port
+
+    def _make_log_group(self, name: str) -> None:
+        """The proxy's log group, which RDS makes with the proxy: `pinning --from-logs`
+        finds it (empty) before the front has logged a pin."""
+        logs = self._client("logs")
+        with suppress(logs.exceptions.ResourceAlreadyExistsException):
+            logs.create_log_group(logGroupName=f"/aws/rds/proxy/{name}")
 
     def _secret_passwords(self, auth: list[dict[str, Any]]) -> dict[str, str]:
         secrets = self._client("secretsmanager")

@@ -24,7 +24,11 @@ from proxyctl.lab.system import is_running, stop_pid
 # PostgreSQL: SIGINT is its fast shutdown (SIGTERM waits for clients). moto: its state
 # is thrown away anyway, and it takes seconds to end on SIGTERM.
 FIRST_SIGNAL = {"PostgreSQL": signal.SIGINT, "AWS": signal.SIGKILL}
-KEPT_NAME = "lab.stopped.json"  # lab.json of a lab stopped with --keep: no lab any more
+KEPT_NAME = "lab.stopped.json"
+UNSET_HINT = (
+    "unset PROXYCTL_CONFIG PROXYCTL_CONTEXT PROXYCTL_ENDPOINT_URL AWS_ACCESS_KEY_ID "
+    "AWS_SECRET_ACCESS_KEY AWS_REGION PGSSLROOTCERT"
+)  # lab.json of a lab stopped with --keep: no lab any more
 
 
 @dataclass
@@ -63,7 +67,10 @@ class DownResult:
             return f"no lab in {self.dir}: nothing to stop\n"
         lines = [f"stopped {what} (pid {pid})" for what, pid in self.stopped.items()]
         end = f"kept {self.dir}" if self.kept else f"removed {self.dir}"
-        return "\n".join([*lines, f"{end} ({self.seconds:.1f} s)"]) + "\n"
+        lines.append(f"{end} ({self.seconds:.1f} s)")
+        if os.environ.get("PROXYCTL_CONFIG") == str(Path(self.dir) / "config.toml"):
+            lines.append(f"This shell still points at the lab: {UNSET_HINT}")
+        return "\n".join(lines) + "\n"
 
 
 def up(directory: Path, dns_delay: float, say: Callable[[str], None]) -> UpResult:

@@ -24,7 +24,9 @@ def test_the_tour_runs_every_command_it_prints(tmp_path: Path) -> None:
         timeout=600,
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    shown = re.findall(r"^\$ proxyctl (\S+(?: \S+)?)", run.stdout, re.MULTILINE)
+    shown = re.findall(
+        r"^\$ (?:env -u PROXYCTL_CONTEXT )?proxyctl (\S+(?: \S+)?)", run.stdout, re.MULTILINE
+    )
     expected = ["lab up", "init --yes", "check --proxy", "token --proxy"]
     expected += [
         f"{command} {first}"
