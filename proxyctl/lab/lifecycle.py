@@ -25,6 +25,7 @@ from proxyctl.lab.system import is_running, stop_pid
 # is thrown away anyway, and it takes seconds to end on SIGTERM.
 FIRST_SIGNAL = {"PostgreSQL": signal.SIGINT, "AWS": signal.SIGKILL}
 KEPT_NAME = "lab.stopped.json"
+DAEMON_GRACE = 60.0  # a promotion it is finishing (a base backup) ends first
 UNSET_HINT = (
     "unset PROXYCTL_CONFIG PROXYCTL_CONTEXT PROXYCTL_ENDPOINT_URL AWS_ACCESS_KEY_ID "
     "AWS_SECRET_ACCESS_KEY AWS_REGION PGSSLROOTCERT"
@@ -102,26 +103,19 @@ def up(directory: Path, dns_delay: float, say: Callable[[str], None]) -> UpResul
 
 
 def down(directory: Path, keep: bool, say: Callable[[str], None]) -> DownResult:
-    """Stop every recorded process (the daemon first: it holds the fronts), check that
-    none is left, and remove DIRECTORY unless KEEP."""
+    """Stop every recorded process, check that none is left, and remove DIRECTORY unless
+    KEEP. The daemon first: it holds the fronts, and a promotion it is finishing (the
+    new standby) is recorded by the time it ends, so the rest is read after it."""
     began = time.monotonic()
     state = load(directory)
     if state is None:
         return DownResult(str(directory), found=False)
-    pids = {what: pid for what, pid in state.pids().items() if pid}
     result = DownResult(str(directory), kept=keep)
-    for what, pid in pids.items():  # the order of pids(): daemon, pooler, moto, servers
-        if is_running(pid) and health.is_ours(pid, what):
-            say(f"stopping {what} (pid {pid})")
-            with suppress(ProcessLookupError):
-                os.kill(pid, FIRST_SIGNAL.get(what.split()[0], signal.SIGTERM))
-            stop_pid(pid)
-            result.stopped[what] = pid
-    left = [
-        f"{what} (pid {pid})"
-        for what, pid in pids.items()
-        if is_running(pid) and health.is_ours(pid, what)
-    ]
+    _stop(result, {"lab daemon": state.daemon_pid}, say)
+    state = load(directory) or state
+    pids = {what: pid for what, pid in state.pids().items() if pid}
+    _stop(result, pids, say)  # the order of pids(): pooler, moto, servers
+    left = [f"{what} (pid {pid})" for what, pid in pids.items() if _ours_running(what, pid)]
     if left:
         raise LabFailed(f"still running after lab down: {', '.join(left)}")
     # Made in /tmp when the path was too long, or (as root) out of the postgres user's reach.
@@ -134,6 +128,21 @@ def down(directory: Path, keep: bool, say: Callable[[str], None]) -> DownResult:
         shutil.rmtree(directory, ignore_errors=True)
     result.seconds = time.monotonic() - began
     return result
+
+
+def _ours_running(what: str, pid: int) -> bool:
+    return bool(pid) and is_running(pid) and health.is_ours(pid, what)
+
+
+def _stop(result: DownResult, pids: dict[str, int], say: Callable[[str], None]) -> None:
+    for what, pid in pids.items():
+        if what in result.stopped or not _ours_running(what, pid):
+            continue
+        say(f"stopping {what} (pid {pid})")
+        with suppress(ProcessLookupError):
+            os.kill(pid, FIRST_SIGNAL.get(what.split()[0], signal.SIGTERM))
+        stop_pid(pid, timeout=DAEMON_GRACE if what == "lab daemon" else 10)
+        result.stopped[what] = pid
 
 
 def running(directory: Path) -> LabState:
@@ -149,7 +158,8 @@ def running(directory: Path) -> LabState:
 
 def fail_over(directory: Path, timeout: float = 60.0) -> Failover:
     """FailoverDBCluster on the stand-in, as `failover-test --trigger aws` does; returns
-    the lab's record once the daemon has promoted the standby."""
+    the lab's record once the daemon has promoted the standby and rebuilt the old
+    primary as the new one (the lab can fail over again)."""
     from proxyctl.aws.clients import endpoint_client
     from proxyctl.lab.aws_world import CREDENTIALS
 
@@ -162,7 +172,7 @@ def fail_over(directory: Path, timeout: float = 60.0) -> Failover:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = load(directory)
-        if found is not None and len(found.failovers) > before:
+        if found is not None and len(found.failovers) > before and found.failovers[-1].rebuilt:
             return found.failovers[-1]
         time.sleep(0.1)
     raise LabFailed(

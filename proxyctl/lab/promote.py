@@ -66,7 +66,7 @@ def rebuild_standby(state: LabState) -> None:
     answer for the writer endpoint finds nothing there)."""
     old = Path(state.standby.base_dir)
     primary = server_of(state, state.primary)
-    standby = start_standby(primary, old.parent)
+    standby = start_standby(primary, Path(state.dir) / "pg")  # or /tmp, as at lab up
     write_file(standby.base_dir / "ca.pem", (old / "ca.pem").read_bytes(), 0o644)
     shutil.rmtree(old, ignore_errors=True)
     state.standby = Server(state.standby.instance, standby.port, str(standby.base_dir))

@@ -122,3 +122,31 @@ def test_root_finds_runuser_outside_a_short_path(monkeypatch: pytest.MonkeyPatch
     command = system.as_postgres(["pg_ctl", "status"])
     assert Path(command[0]).name == "runuser" and Path(command[0]).is_file()
     assert command[1:] == ["-u", "postgres", "--", "pg_ctl", "status"]
+
+
+def _processes_naming(*directories: str) -> list[str]:
+    """Command lines of running processes that name one of DIRECTORIES."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit() and system.is_running(int(proc.name)):
+            try:
+                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if any(directory in cmdline for directory in directories):
+                found.append(cmdline)
+    return found
+
+
+def test_down_right_after_a_failover_leaves_no_server(tmp_path: Path) -> None:
+    directory = tmp_path / "lab"
+    assert proxyctl("lab", "up", "--dir", str(directory)).returncode == 0
+    failover = proxyctl("lab", "failover", "--dir", str(directory))
+    assert failover.returncode == 0, failover.stderr
+    # At once: the old primary was rebuilt as the new standby before failover returned.
+    state = recorded(directory)
+    down = proxyctl("lab", "down", "--dir", str(directory))
+    assert down.returncode == 0, down.stderr
+    assert "stopped PostgreSQL standby" in down.stdout
+    servers = (state.primary.base_dir, state.standby.base_dir)  # in /tmp as root
+    assert _processes_naming(str(directory), *servers) == []
