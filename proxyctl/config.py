@@ -223,7 +223,7 @@ def check_keys(config: ConfigFile, commands: Commands) -> None:
     """Every table, selected or not (a typo in [prod] should not wait until the day
     someone runs with --context prod): a shared key some command has, a per-command
     table of a command that exists and, for the running command, its own keys."""
-    mine = {*GLOBAL_KEYS, *commands.own}
+    mine = {*GLOBAL_KEYS, *SHARED_KEYS, *commands.own}
     everyone = mine.union(*commands.others.values())
     for name, table in config.tables.items():
         for key in table:
@@ -321,6 +321,9 @@ def stdin_is_interactive(env: Mapping[str, str]) -> tuple[bool, str]:
 
 
 GLOBAL_KEYS = ("profile", "region", "endpoint_url", "output", "no_input", "debug")
+# Keys that no option has, read by whoever needs them: `resolve`, the host mapping
+# (proxyctl.hostmap), used by every command that connects.
+SHARED_KEYS = ("resolve",)
 _BUILT_IN: dict[str, Any] = {
     "profile": None,
     "region": None,

@@ -5,7 +5,9 @@ into a Target in one place, with the same defaults for every command.
 missing through the App, and settles the sign-in method: iam, unless --auth says
 otherwise or the proxy has IAM auth off (then its secret). `Found.target()` is the
 Target of the endpoint the options name; `Found.target(host, port)` another endpoint of
-the same database (a drill's cluster endpoint) with the same user and sign-in.
+the same database (a drill's cluster endpoint) with the same user and sign-in. The host
+mapping (proxyctl.hostmap: PROXYCTL_RESOLVE or the config key `resolve`) gives any
+endpoint without --via the address to dial.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from proxyctl import validate
+from proxyctl import hostmap, validate
 from proxyctl.db.target import Target, trust_store
 from proxyctl.db.tokencache import TokenCache
 from proxyctl.errors import UsageError
@@ -99,6 +101,8 @@ class Found:
     region: str | None = None  # the proxy's region, with --proxy
     # The secret or the typed password, fetched or asked once for every endpoint.
     _shared: Callable[[], str] | None = field(default=None, repr=False)
+    # The host mapping in force (proxyctl.hostmap): endpoint -> the address dialled instead.
+    host_map: dict[tuple[str, int], tuple[str, int]] = field(default_factory=dict)
 
     def target(self, host: str | None = None, port: int | None = None) -> Target:
         """The endpoint the options name or, given HOST and PORT, another endpoint of the
@@ -117,10 +121,16 @@ class Found:
             cafile=cafile,
             store=store,
             store_hint=store_hint,
-            via=parse_via(self.options.via) if named and self.options.via else None,
+            via=self._via(host, port, named),
             proxy=self.proxy.name if self.proxy is not None else None,
             region=self.region,
         )
+
+    def _via(self, host: str, port: int, named: bool) -> tuple[str, int] | None:
+        """--via for the endpoint the options name; else the host mapping's address."""
+        if named and self.options.via:
+            return parse_via(self.options.via)
+        return hostmap.lookup(self.host_map, host, port)
 
     def _password(self, host: str, port: int) -> Callable[[], str]:
         if self.auth == "iam":  # a token per endpoint: it is signed for its host and port
@@ -163,18 +173,20 @@ def find(app: App, o: ConnectionOptions, question: str = USER_QUESTION) -> Found
     """Check the options, ask for the user when it is missing, look the proxy up (--proxy)
     and settle the sign-in method."""
     check_options(o)
+    settings = app.settings
+    mapping = hostmap.setting(settings.table, settings.table_sources, os.environ)
     if o.auth == "password" and not os.environ.get("PGPASSWORD") and app.settings.no_input:
         raise UsageError("--auth password: set PGPASSWORD (prompts are off).", field="PGPASSWORD")
     user = o.user if o.user is not None else app.ask.text("--user", question, "", validate.db_user)
     validate.db_user(user)
     if o.proxy is None:
-        return Found(app, o, user, o.auth or "iam", str(o.host))
+        return Found(app, o, user, o.auth or "iam", str(o.host), host_map=mapping)
     from proxyctl.aws import proxies
 
     clients = app.clients
     proxy = proxies.describe_proxy(clients.rds, o.proxy, clients.region)
     auth = o.auth or ("secret" if proxy.iam_auth == "DISABLED" else "iam")
-    return Found(app, o, user, auth, proxy.endpoint, proxy, clients.region)
+    return Found(app, o, user, auth, proxy.endpoint, proxy, clients.region, host_map=mapping)
 
 
 def resolve(app: App, o: ConnectionOptions, question: str = USER_QUESTION) -> Target:

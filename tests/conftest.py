@@ -158,6 +158,8 @@ TIMING_MODULES = {
     "tests/drill/test_trigger_command.py",
     "tests/lab/test_front_timing.py",
     "tests/shell/test_terminal.py",
+    "tests/lab/test_lab_drill.py",
+    "tests/lab/test_tour.py",
 }
 
 

@@ -274,6 +274,8 @@ def root(
     given_from = {key: _origin(ctx, key) for key in config.GLOBAL_KEYS}
     running = ctx.invoked_subcommand
     command = ctx.command.commands.get(running) if running else None  # type: ignore[attr-defined]
+    if running == "lab":  # the lab's own context (lab env) is gone after `lab down`
+        context = None
     settings = load_settings(given, given_from, context, known_commands(running, command))
     settings.yes = yes
     from proxyctl.app import App

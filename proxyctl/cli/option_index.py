@@ -119,7 +119,13 @@ KEYS: dict[str, tuple[str, ...]] = {
         "user",
         "via",
     ),
+    "lab": ("dir", "dns_delay", "keep"),
     "config": (),
 }
 # Parameter names that differ from their flag's: `fmt = ...` means `format`.
-ALIASES: dict[str, str] = {"exec_client": "exec", "fmt": "format", "print_policy": "print"}
+ALIASES: dict[str, str] = {
+    "directory": "dir",
+    "exec_client": "exec",
+    "fmt": "format",
+    "print_policy": "print",
+}

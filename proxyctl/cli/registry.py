@@ -61,6 +61,11 @@ COMMANDS: dict[str, Entry] = {
         "pinning",
         "Find the statements that pin sessions to one database connection, and the fix.",
     ),
+    "lab": Entry(
+        "proxyctl.cli.lab",
+        "app",
+        "Run a local stand-in for AWS and the database: every command, no AWS account.",
+    ),
     "config": Entry(
         "proxyctl.cli.config_cmd", "app", "Show the settings in force and their sources."
     ),

@@ -8,6 +8,12 @@
 - `moto`: the AWS stand-in (moto's server) on a free port; `aws_world` seeds it.
 - `system`: ports, files and processes; as root, everything runs as `postgres`.
 
+`proxyctl lab` (a whole stand-in that outlives the command starting it):
+- `up`: starts the parts; `lifecycle`: up, down, failover; `view`: status and env.
+- `state`: the lab directory and its record of ports, pids and promotions (lab.json).
+- `daemon`: follows the stand-in: a proxy front per proxy (`fronts`), promotions
+  (`promote`), the writer endpoint after the DNS delay; `health`: what answers.
+
 Nothing here imports pytest: the tests reach it through thin fixtures, and
 `proxyctl lab` is built on it. Errors are `errors.LabToolMissing` (with how to
 get the missing program or library) and `errors.LabFailed`.

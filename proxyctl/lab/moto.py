@@ -75,7 +75,7 @@ def start_moto_process(log: Path, timeout: float = 30) -> MotoServer:
         )
     moto = MotoServer(f"http://{HOST}:{port}", pid=process.pid)
     deadline = time.monotonic() + timeout
-    while not _answers(moto.url):
+    while not answers(moto.url):
         if process.poll() is not None or time.monotonic() > deadline:
             moto.stop()
             raise LabFailed(f"moto's server did not start on port {port}{log_tail(log)}")
@@ -83,7 +83,8 @@ def start_moto_process(log: Path, timeout: float = 30) -> MotoServer:
     return moto
 
 
-def _answers(url: str) -> bool:
+def answers(url: str) -> bool:
+    """Whether the moto server at URL answers."""
     try:
         urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close()  # noqa: S310 (loopback)
     except OSError:

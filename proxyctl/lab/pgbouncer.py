@@ -48,6 +48,7 @@ class PgBouncer:
     psql: Path = field(default=Path("psql"), repr=False)  # runs the admin console
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     owns_base_dir: bool = field(default=False, repr=False)
+    every_database: bool = field(default=False, repr=False)  # `*`: any name, same server
 
     @property
     def socket_dir(self) -> Path:
@@ -82,7 +83,14 @@ class PgBouncer:
 
     def point_at(self, server: PgServer) -> None:
         """Send new server connections to SERVER: rewrite `[databases]`, then RELOAD."""
-        write_file(self.databases_file, databases_section(server).encode(), 0o644)
+        section = databases_section(server, self.every_database)
+        write_file(self.databases_file, section.encode(), 0o644)
+        self.admin("RELOAD")
+
+    def set_users(self, users: dict[str, str]) -> None:
+        """Who may sign in, and with which password (PgBouncer signs in to the server with
+        it too): rewrite the auth file, then RELOAD."""
+        write_file(self.base_dir / "userlist.txt", userlist(users, self.admin_password), 0o600)
         self.admin("RELOAD")
 
     def stop(self) -> None:
@@ -107,18 +115,48 @@ def find_pgbouncer() -> Path:
     return Path(found)
 
 
-def databases_section(target: PgServer) -> str:
-    """PgBouncer's `[databases]` section sending BOUNCER_DATABASE to `target`."""
+def databases_section(target: PgServer, every_database: bool = False) -> str:
+    """PgBouncer's `[databases]` section sending BOUNCER_DATABASE to `target`; with
+    EVERY_DATABASE, any database name to the database of that name on `target`."""
+    if every_database:
+        return f"[databases]\n* = host={target.host} port={target.port}\n"
     return (
         "[databases]\n"
         f"{BOUNCER_DATABASE} = host={target.host} port={target.port} dbname={APP_DATABASE}\n"
     )
 
 
-def start_pgbouncer(server: PgServer, parent: Path, pgbouncer: Path | None = None) -> PgBouncer:
-    """PgBouncer in a new directory under PARENT, in front of SERVER: client TLS (a
-    `localhost` certificate from the server's CA), scram-sha-256, session pooling, and an
-    admin user for its console."""
+def userlist(users: dict[str, str], admin_password: str) -> bytes:
+    """PgBouncer's auth file: USERS (name -> password) and the admin user."""
+
+    def quoted(text: str) -> str:
+        return '"' + text.replace('"', '""') + '"'
+
+    lines = [f"{quoted(u)} {quoted(p)}\n" for u, p in {**users, ADMIN_USER: admin_password}.items()]
+    return "".join(lines).encode()
+
+
+@dataclass(frozen=True)
+class PoolerOptions:
+    """How the pooler serves clients: session (1:1) or transaction pooling, client TLS
+    required or off (a front on loopback terminates TLS), `app` only or every database,
+    and who may sign in (default: `app`)."""
+
+    pool_mode: str = "session"
+    client_tls: bool = True
+    every_database: bool = False
+    users: dict[str, str] | None = None
+
+
+def start_pgbouncer(
+    server: PgServer,
+    parent: Path,
+    pgbouncer: Path | None = None,
+    options: PoolerOptions = PoolerOptions(),
+) -> PgBouncer:
+    """PgBouncer in a new directory under PARENT, in front of SERVER: by default client
+    TLS (a `localhost` certificate from the server's CA), scram-sha-256, session pooling,
+    and an admin user for its console; OPTIONS change that."""
     if server.ca is None or server.ca_file is None:
         raise LabFailed("PgBouncer's client TLS needs the server's CA: start it with TLS")
     program = pgbouncer or find_pgbouncer()
@@ -126,15 +164,17 @@ def start_pgbouncer(server: PgServer, parent: Path, pgbouncer: Path | None = Non
     base_dir, owned = make_base_dir(parent, f"bouncer-{port}")
     psql = find_psql(server.bindir)
     bouncer = PgBouncer(port, base_dir, secrets.token_urlsafe(16), psql, owns_base_dir=owned)
+    bouncer.every_database = options.every_database
     try:
         make_dir(bouncer.socket_dir)
         leaf = certs.issue(server.ca, ("localhost",))
         certs.write_leaf(leaf, base_dir / "bouncer.crt", base_dir / "bouncer.key")
         write_file(base_dir / "ca.pem", server.ca_file.read_bytes(), 0o644)
-        users = f'"{APP_USER}" "{APP_PASSWORD}"\n"{ADMIN_USER}" "{bouncer.admin_password}"\n'
-        write_file(base_dir / "userlist.txt", users.encode(), 0o600)
-        write_file(bouncer.databases_file, databases_section(server).encode(), 0o644)
-        write_file(base_dir / "pgbouncer.ini", _ini(bouncer).encode(), 0o644)
+        users = userlist(options.users or {APP_USER: APP_PASSWORD}, bouncer.admin_password)
+        write_file(base_dir / "userlist.txt", users, 0o600)
+        section = databases_section(server, options.every_database)
+        write_file(bouncer.databases_file, section.encode(), 0o644)
+        write_file(base_dir / "pgbouncer.ini", _ini(bouncer, options).encode(), 0o644)
         bouncer.process = spawn_as_postgres([str(program), str(base_dir / "pgbouncer.ini")])
         _wait_listening(bouncer)
     except BaseException:
@@ -143,7 +183,7 @@ def start_pgbouncer(server: PgServer, parent: Path, pgbouncer: Path | None = Non
     return bouncer
 
 
-def _ini(bouncer: PgBouncer) -> str:
+def _ini(bouncer: PgBouncer, options: PoolerOptions) -> str:
     base_dir = bouncer.base_dir
     settings = {
         "listen_addr": HOST,
@@ -152,8 +192,8 @@ def _ini(bouncer: PgBouncer) -> str:
         "auth_type": "scram-sha-256",
         "auth_file": str(base_dir / "userlist.txt"),
         "admin_users": ADMIN_USER,
-        "pool_mode": "session",
-        "client_tls_sslmode": "require",
+        "pool_mode": options.pool_mode,
+        "client_tls_sslmode": "require" if options.client_tls else "disable",
         "client_tls_cert_file": str(base_dir / "bouncer.crt"),
         "client_tls_key_file": str(base_dir / "bouncer.key"),
         "client_tls_ca_file": str(base_dir / "ca.pem"),

@@ -168,6 +168,7 @@ def start_server(
     expired: bool = False,
     bindir: Path | None = None,
     stop_at_exit: bool = True,
+    settings: dict[str, str] | None = None,
 ) -> PgServer:
     """Start a server in a new directory under `parent`; the caller should `remove()` it.
 
@@ -175,6 +176,7 @@ def start_server(
     in the past makes it expired, as does `expired` (expired yesterday). `bindir` defaults
     to `find_bindir()`. With `stop_at_exit`, a server still running when this interpreter
     exits is removed then (a safety net); a lab that outlives its command passes False.
+    SETTINGS go to postgresql.conf before the first start (shared_preload_libraries...).
     """
     if expired:
         not_after = datetime.now(UTC) - timedelta(days=1)
@@ -199,6 +201,8 @@ def start_server(
         if tls:
             _serve_tls(server, ca or certs.new_ca(), cert_names, not_after)
         _configure(server, tls)
+        if settings:
+            append_settings(server, "the caller's settings", settings)
         server.start()
         server.psql(f"create role {APP_USER} login password '{APP_PASSWORD}'")
         server.psql(f"create database {APP_DATABASE} owner {APP_USER}")

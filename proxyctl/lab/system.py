@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import shutil
 import signal
 import socket
 import subprocess
@@ -58,7 +59,10 @@ def make_base_dir(parent: Path, name: str) -> tuple[Path, bool]:
     if fits and (not is_root() or _reachable_by_postgres(parent.resolve())):
         make_dir(path)
         return path, False
-    path = Path(tempfile.mkdtemp(prefix="proxyctl-pg-"))
+    temp = Path(tempfile.gettempdir())
+    if is_root() and not _reachable_by_postgres(temp):  # TMPDIR may be root's own
+        temp = Path("/tmp")  # noqa: S108 (world-writable, sticky: a new 0700 directory in it)
+    path = Path(tempfile.mkdtemp(prefix="proxyctl-pg-", dir=temp))
     if is_root():
         os.chown(path, *postgres_ids())
     return path, True
@@ -105,7 +109,19 @@ def clean_env() -> dict[str, str]:
 
 def as_postgres(cmd: list[str]) -> list[str]:
     """CMD, run as the `postgres` user when we are root."""
-    return ["runuser", "-u", "postgres", "--", *cmd] if is_root() else cmd
+    return [runuser(), "-u", "postgres", "--", *cmd] if is_root() else cmd
+
+
+def runuser() -> str:
+    """util-linux's runuser: on PATH, else in /usr/sbin or /sbin (Debian keeps it there,
+    off the PATH of a login without sbin)."""
+    found = shutil.which("runuser") or shutil.which("runuser", path="/usr/sbin:/sbin")
+    if found is None:
+        raise LabToolMissing(
+            "running as root, the lab starts PostgreSQL with runuser, which is missing",
+            "Debian/Ubuntu: `apt-get install util-linux`; or run the lab as another user",
+        )
+    return found
 
 
 def run_as_postgres(cmd: list[str], *, cwd: Path, log: Path | None = None) -> None:

@@ -66,6 +66,13 @@ JSON_RUNS: dict[tuple[str, ...], list[str]] = {
     ("token",): ["token", "--host", SAMPLE_HOST, "--user", "app"],
     ("token", "inspect"): ["token", "inspect", "-"],
     ("config", "show"): ["config", "show"],
+    # The lab verbs against a directory with no lab ({dir}); `lab up` refuses one that
+    # holds other files (exit 2): a real lab is started by tests/lab.
+    ("lab", "up"): ["lab", "up", "--dir", "{dir}/not-a-lab"],
+    ("lab", "down"): ["lab", "down", "--dir", "{dir}"],
+    ("lab", "status"): ["lab", "status", "--dir", "{dir}"],
+    ("lab", "env"): ["lab", "env", "--dir", "{dir}"],
+    ("lab", "failover"): ["lab", "failover", "--dir", "{dir}"],
     ("destroy",): ["--yes", "destroy", "orders"],
     ("grant",): ["grant", SAMPLE_PROXY_ARN, "--db-user", "app", "--print"],
     ("init",): ["init", "--dry-run"],
@@ -118,7 +125,13 @@ JSON_RUNS: dict[tuple[str, ...], list[str]] = {
         "select 1",
     ],
 }
-EXIT_CODES = {("check",): 6}
+EXIT_CODES = {
+    ("check",): 6,
+    ("lab", "up"): 2,
+    ("lab", "status"): 3,
+    ("lab", "env"): 3,
+    ("lab", "failover"): 3,
+}
 # Runs that read AWS get the moto server, seeded by the function named here.
 AWS_SEEDS: dict[tuple[str, ...], Callable[[str], object]] = {
     ("destroy",): seed_stack,
@@ -128,13 +141,13 @@ AWS_SEEDS: dict[tuple[str, ...], Callable[[str], object]] = {
 
 
 def test_every_command_has_a_json_run() -> None:
-    groups = {("config",), ()}
+    groups = {("config",), ("lab",), ()}
     assert set(command_paths()) - groups == set(JSON_RUNS)
 
 
 @pytest.mark.parametrize("path", list(JSON_RUNS), ids=" ".join)
 def test_json_output_is_one_document(
-    cli: Cli, path: tuple[str, ...], request: pytest.FixtureRequest
+    cli: Cli, path: tuple[str, ...], request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     if path in AWS_SEEDS:
         AWS_SEEDS[path](request.getfixturevalue("aws"))
@@ -143,6 +156,10 @@ def test_json_output_is_one_document(
     if path in (("failover-test",), ("connect",)):
         server = request.getfixturevalue("pg_tls")
         args = [a.format(port=server.port, ca=server.ca_file) for a in args]
+    lab_dir = tmp_path / "lab"
+    (lab_dir / "not-a-lab").mkdir(parents=True)
+    (lab_dir / "not-a-lab" / "notes.txt").write_text("mine\n")
+    args = [a.replace("{dir}", str(lab_dir)) for a in args]
     run = cli("--output", "json", *args, input=token, env={"PGPASSWORD": "app-password"})
     assert run.exit_code == EXIT_CODES.get(path, 0), run.stderr
     doc = json.loads(run.stdout)  # one document, nothing else on stdout

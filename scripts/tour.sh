@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# The lab tour: every proxyctl command on one machine, against a local stand-in for AWS
+# and the database (`proxyctl lab`), with no AWS account:
+#   bash scripts/tour.sh
+# It installs proxyctl with its lab extra into .venv and, when run as root, the system
+# packages the lab needs (PostgreSQL, PgBouncer); otherwise it says what to install and
+# stops. Then: lab up, init, check, token, and each of connect, failover-test, status and
+# pinning that this version has, then lab down. Each command is printed before it runs.
+# TOUR_DNS_DELAY (default 20) is the lab's emulated DNS delay for the writer endpoint.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+python=${PYTHON:-python3}
+if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    echo "tour: needs Python 3.11 or newer; set PYTHON=/path/to/python3.11" >&2
+    exit 2
+fi
+
+# The programs the lab runs, found as proxyctl.lab finds them.
+has_pg_server() {
+    local dir initdb
+    initdb=$(command -v initdb || true)
+    for dir in "${PROXYCTL_PG_BINDIR:-}" "$(pg_config --bindir 2>/dev/null || true)" \
+        "${initdb:+$(dirname "$(readlink -f "$initdb")")}" /usr/lib/postgresql/*/bin; do
+        [ -n "$dir" ] && [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ] && return 0
+    done
+    return 1
+}
+need=()
+has_pg_server || need+=(postgresql)
+command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || need+=(pgbouncer)
+if [ ${#need[@]} -gt 0 ]; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
+    else
+        echo "tour: the lab needs ${need[*]}, which is missing. Install it, then run the tour again:" >&2
+        echo "  Debian/Ubuntu: sudo apt-get install ${need[*]}" >&2
+        echo "  macOS: brew install ${need[*]/postgresql/postgresql@15}" >&2
+        exit 2
+    fi
+fi
+
+[ -x .venv/bin/python ] || "$python" -m venv .venv
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[lab]'
+export PATH="$PWD/.venv/bin:$PATH"
+
+out=$(mktemp -d "${TMPDIR:-/tmp}/proxyctl-tour.XXXXXX")
+lab="$out/lab"
+show() { printf '\n$ %s\n' "$*"; }
+run() { show "$@"; "$@"; }
+has() { proxyctl "$1" --help >/dev/null 2>&1; }
+finish() {
+    local status=$?
+    trap '' INT PIPE  # stop the lab even when Ctrl-C also ended a pipe this prints to
+    show proxyctl lab down --dir "$lab" || true
+    # Through a file: a closed stdout must not stop it halfway.
+    proxyctl lab down --dir "$lab" >"$out/down.log" 2>&1 || status=$?
+    cat "$out/down.log" 2>/dev/null || true
+    rm -f "$out/down.log"
+    exit "$status"
+}
+trap finish EXIT
+
+run proxyctl lab up --dir "$lab" --dns-delay "${TOUR_DNS_DELAY:-20}"
+show 'eval "$(proxyctl lab env --dir '"$lab"')"'
+eval "$(proxyctl lab env --dir "$lab")"
+run proxyctl init --yes --no-input --db-cluster orders  # the wizard's defaults, no questions
+# The lab notices the new proxy within a second and starts its front.
+for _ in $(seq 40); do
+    proxyctl lab status --dir "$lab" | grep -q '^ok   proxy orders-proxy' && break
+    sleep 0.25
+done
+run proxyctl check --proxy orders-proxy --user postgres
+show "proxyctl token --proxy orders-proxy --user postgres | proxyctl token inspect -"
+proxyctl token --proxy orders-proxy --user postgres | proxyctl token inspect -
+if has connect; then
+    # SET pins the session: the proxy logs it, and `pinning --from-logs` finds it.
+    run proxyctl connect --proxy orders-proxy --user postgres -c "SET search_path = public; SELECT current_user, inet_server_port()"
+fi
+if has failover-test; then
+    run proxyctl failover-test --proxy orders-proxy --user postgres --trigger aws --yes --report "$out/drill.md"
+    echo "the drill's report: $out/drill.md"
+fi
+if has status; then
+    run proxyctl status orders-proxy
+fi
+if has pinning; then
+    run proxyctl pinning --from-logs orders-proxy
+fi

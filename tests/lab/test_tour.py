@@ -1,0 +1,52 @@
+"""The README's first command, the lab tour (scripts/tour.sh), end to end as CI runs it:
+every command it prints runs and succeeds, and no lab process is left."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+from proxyctl.lab.system import is_running
+from tests.lab.lab_run import proxyctl
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_tour_runs_every_command_it_prints(tmp_path: Path) -> None:
+    env = {**os.environ, "TOUR_DNS_DELAY": "3", "TMPDIR": str(tmp_path)}
+    run = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "tour.sh")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    shown = re.findall(
+        r"^\$ (?:env -u PROXYCTL_CONTEXT )?proxyctl (\S+(?: \S+)?)", run.stdout, re.MULTILINE
+    )
+    expected = ["lab up", "init --yes", "check --proxy", "token --proxy"]
+    expected += [
+        f"{command} {first}"
+        for command, first in (
+            ("connect", "--proxy"),
+            ("failover-test", "--proxy"),
+            ("status", "orders-proxy"),
+            ("pinning", "--from-logs"),
+        )
+        if proxyctl(command, "--help").returncode == 0
+    ]
+    assert [s for s in shown if not s.startswith("lab env")] == [*expected, "lab down"]
+    assert "OK: postgres@orders-proxy." in run.stdout  # check, through the lab's front
+    assert "expires at" in run.stdout  # token inspect
+    if "failover-test --proxy" in expected:
+        assert re.search(
+            r"^proxy: [\d.]+ s unavailable, direct: [\d.]+ s", run.stdout, re.MULTILINE
+        )
+    stopped = [
+        int(pid) for pid in re.findall(r"^stopped .* \(pid (\d+)\)$", run.stdout, re.MULTILINE)
+    ]
+    assert len(stopped) == 5 and not any(is_running(pid) for pid in stopped)
+    assert re.search(r"^removed .*/lab \([\d.]+ s\)$", run.stdout, re.MULTILINE)
