@@ -47,7 +47,15 @@ export PATH="$PWD/.venv/bin:$PATH"
 out=$(mktemp -d "${TMPDIR:-/tmp}/proxyctl-tour.XXXXXX")
 lab="$out/lab"
 show() { printf '\n$ %s\n' "$*"; }
-run() { show "$@"; "$@"; }
+# A command as it would be typed: an argument with spaces or shell characters quoted.
+run() {
+    local arg shown=()
+    for arg in "$@"; do
+        if [[ $arg =~ ^[A-Za-z0-9_./:=@%+,-]+$ ]]; then shown+=("$arg"); else shown+=("${arg@Q}"); fi
+    done
+    show "${shown[@]}"
+    "$@"
+}
 has() { proxyctl "$1" --help >/dev/null 2>&1; }
 finish() {
     local status=$?

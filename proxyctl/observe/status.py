@@ -119,7 +119,11 @@ def endpoints_of(clients: Clients, proxy: Proxy) -> tuple[list[ProxyEndpoint], s
         found = proxies.read_endpoints(clients.rds, proxy.name)
     except ProxyctlError as exc:
         default = ProxyEndpoint("default", proxy.endpoint, status=proxy.status, default=True)
-        return [default], exc.message
+        # The first line of what went wrong, not the whole error: the call only reads, and
+        # the local AWS stand-in, which lacks it, answers with an error page.
+        cause = exc.__cause__
+        why = (str(cause).splitlines() or [""])[0].rstrip(":") if cause else exc.message
+        return [default], f"DescribeDBProxyEndpoints failed ({why})"
     if not any(e.default for e in found):
         found.insert(0, ProxyEndpoint("default", proxy.endpoint, status=proxy.status, default=True))
     return found, None
