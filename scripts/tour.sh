@@ -90,7 +90,12 @@ if has failover-test; then
     echo "the drill's report: $out/drill.md"
 fi
 if has status; then
-    run proxyctl status orders-proxy
+    # CloudWatch holds a value a minute, and status leaves out the minute still running
+    # (not every proxy node has reported yet): wait for this one to end.
+    wait=$((61 - 10#$(date +%S)))
+    printf '\n(waiting %s s for this minute of metrics to be complete)\n' "$wait"
+    sleep "$wait"
+    run proxyctl status orders-proxy --since 5m
 fi
 if has pinning; then
     run proxyctl pinning --from-logs orders-proxy

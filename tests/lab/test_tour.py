@@ -36,6 +36,9 @@ def test_the_tour_runs_every_command_it_prints(tmp_path: Path) -> None:
         r"^Pinned sessions in /aws/rds/proxy/orders-proxy .*: 1 logged\.$", run.stdout, re.MULTILINE
     )
     assert re.search(r"^proxy: [\d.]+ s unavailable, direct: [\d.]+ s", run.stdout, re.MULTILINE)
+    # The front's metrics reached the stand-in, and status reads them back.
+    status = run.stdout[run.stdout.find("$ proxyctl status") :][:2500]
+    assert re.search(r"^  connections .*\d client connections", status, re.MULTILINE), status
     stopped = [
         int(pid) for pid in re.findall(r"^stopped .* \(pid (\d+)\)$", run.stdout, re.MULTILINE)
     ]
