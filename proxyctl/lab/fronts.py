@@ -101,7 +101,7 @@ class Fronts:
         """A started front; a PROXY's publishes its logs and metrics and counts database
         connections on PgBouncer's console, the writer endpoint's does neither."""
         from proxyctl.lab.front import Front, FrontConfig
-        from proxyctl.lab.pgbouncer import ADMIN_USER
+        from proxyctl.lab.pgbouncer import ADMIN_USER, POOL_SIZE
 
         directory = Path(self.state.dir) / "fronts"
         directory.mkdir(mode=0o700, exist_ok=True)
@@ -123,6 +123,7 @@ class Fronts:
             aws_url=self.state.aws_url if proxy else "",
             admin_user=ADMIN_USER if proxy else None,
             admin_password=self.state.bouncer_admin_password if proxy else None,
+            max_database_connections=POOL_SIZE if proxy else 0,
         )
         front = Front(config)
         front.start()

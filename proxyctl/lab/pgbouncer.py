@@ -32,6 +32,9 @@ from proxyctl.lab.system import (
 )
 
 ADMIN_USER = "bouncer_admin"
+# Server connections per database and user (PgBouncer's own default, written out): what the
+# lab's proxy fronts publish as MaxDatabaseConnectionsAllowed.
+POOL_SIZE = 20
 BOUNCER_DATABASE = "app"  # the name clients ask PgBouncer for; it maps to `app` on a server
 HOW_TO_GET_PGBOUNCER = (
     "Debian/Ubuntu: `apt-get install pgbouncer` as root; macOS: `brew install pgbouncer`"
@@ -204,6 +207,7 @@ def _ini(bouncer: PgBouncer, options: PoolerOptions) -> str:
         # promotion would stall clients that long.
         "server_login_retry": "1",
         "query_wait_timeout": "10",
+        "default_pool_size": str(POOL_SIZE),
         "logfile": str(bouncer.log_file),
         "log_connections": "0",
         "log_disconnections": "0",

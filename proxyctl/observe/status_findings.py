@@ -72,7 +72,10 @@ def pool_pressure(series: Mapping[str, Series], pool: Mapping[str, object]) -> F
     peak = max(used.values(), default=0.0)
     slowest = max(waits.values(), default=0.0)
     if peak < POOL_HIGH and slowest < BORROW_SLOW_US:
-        return f.ok("status.pool", "metrics", f"pool at most {peak:.0%} in use")
+        calm = f"pool at most {peak:.0%} in use" if used else "pool use: no data yet"
+        if waits:
+            calm += f"; borrow waits at most {latency_text(slowest)}"
+        return f.ok("status.pool", "metrics", calm)
     said = []
     if peak >= POOL_HIGH:
         said.append(f"up to {peak:.0%} of the allowed database connections were borrowed")

@@ -116,6 +116,17 @@ def test_pool_pressure_and_slow_borrows_name_the_pool_settings() -> None:
     assert "clients waited up to 200.0 ms on average" in slow.message
 
 
+def test_a_calm_pool_without_borrow_figures_is_not_called_zero_percent_in_use() -> None:
+    # Only the borrow latency has data: how full the pool was is unknown, not 0%.
+    calm = codes(series(DatabaseConnectionsBorrowLatency=[37_900]))["status.pool"]
+    assert calm.status is Status.OK
+    assert calm.message == "pool use: no data yet; borrow waits at most 37.9 ms"
+    known = codes(
+        series(DatabaseConnectionsCurrentlyBorrowed=[1, 2], MaxDatabaseConnectionsAllowed=[20, 20])
+    )["status.pool"]
+    assert known.message == "pool at most 10% in use"
+
+
 def test_failed_sign_ins_name_grant_and_check() -> None:
     found = codes(series(ClientConnectionsSetupFailedAuth=[0, 4]))["status.failed_sign_ins"]
     assert found.message == "4 client sign-ins failed in the last 5m."
