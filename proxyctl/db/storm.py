@@ -37,16 +37,19 @@ def run_statement(conn: Connection[Any], sql: str) -> None:
         cur.fetchall()
 
 
-def load_class(exc: BaseException) -> str:
+def load_class(exc: BaseException) -> tuple[str, str]:
     """too_many_connections (53300), borrow_timeout (the proxy's pool wait), auth, tls,
-    timeout, refused or other."""
-    text = str(exc)
-    if getattr(exc, "sqlstate", None) == "53300" or _TOO_MANY.search(text):
-        return "too_many_connections"
-    if _BORROW.search(text):
-        return "borrow_timeout"
-    found = str(classify(exc)[0])
-    return found if found in LOAD_CLASSES else "other"
+    timeout, refused or other; and the one-line message."""
+    from proxyctl.db.session import ConnectFailed
+
+    if isinstance(exc, ConnectFailed) and exc.__context__ is not None:
+        exc = exc.__context__  # libpq's whole text: its last line alone may not say why
+    found, _, message = classify(exc)
+    if getattr(exc, "sqlstate", None) == "53300" or _TOO_MANY.search(str(exc)):
+        return "too_many_connections", message
+    if _BORROW.search(str(exc)):
+        return "borrow_timeout", message
+    return (str(found) if str(found) in LOAD_CLASSES else "other"), message
 
 
 def database_connections(conn: Connection[Any], user: str) -> int:

@@ -131,10 +131,10 @@ class Storm:
 
 
 def _failed(at: float, exc: BaseException, connect: float | None) -> Attempt:
-    from proxyctl.db.classify import classify
     from proxyctl.db.storm import load_class
 
-    return Attempt(at, connect, None, load_class(exc), classify(exc)[2])
+    error, message = load_class(exc)
+    return Attempt(at, connect, None, error, message)
 
 
 def _close(conn: Any) -> None:

@@ -8,6 +8,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+# Fewer samples than this measure nothing: a run shorter than a second of sampling
+# could read 0 database connections while connections came and went between samples.
+MIN_SAMPLES = 5
 CLASSES = ("too_many_connections", "borrow_timeout", "auth", "tls", "timeout", "refused", "other")
 
 
@@ -70,12 +73,17 @@ class EndpointResult:
         return self.connections / self.elapsed if self.elapsed > 0 else 0.0
 
     @property
+    def measured(self) -> bool:
+        return self.samples is not None and len(self.samples) >= MIN_SAMPLES
+
+    @property
     def peak(self) -> int | None:
-        return max((s.connections for s in self.samples), default=0) if self.samples else None
+        """The most connections a sample saw: a lower bound of the true peak."""
+        return max(s.connections for s in self.samples or []) if self.measured else None
 
     @property
     def mean(self) -> float | None:
-        if not self.samples:
+        if not self.measured or not self.samples:
             return None
         return sum(s.connections for s in self.samples) / len(self.samples)
 

@@ -1,4 +1,4 @@
-"""The database's side of a storm: its client connections, counted every 200 ms over a
+"""The database's side of a storm: its client connections, counted every 100 ms over a
 connection of our own straight to the database (never through the proxy)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from proxyctl.load.measure import Sample
 if TYPE_CHECKING:
     from proxyctl.db.target import Target
 
-INTERVAL = 0.2
+INTERVAL = 0.1
 
 
 class Monitor:

@@ -77,7 +77,7 @@ def _ms(seconds: float | None) -> str:
 def _served(e: dict[str, Any]) -> str:
     text = f"{e['client_connections']:,} client connections served"
     peak = e["database_connections_peak"]
-    if peak is not None and e["client_connections"]:
+    if peak and e["client_connections"]:  # a peak of 0 was sampled between connections
         fewer = 100 * (1 - peak / e["client_connections"])
         text += f" on at most {peak:,} database connections ({fewer:.1f}% fewer)"
     return text + f", p99 connect {_ms(e['connect_latency_seconds']['p99'])}"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from proxyctl.errors import ConnectionProblem
 from proxyctl.load.generator import Load, Storm
-from proxyctl.load.measure import EndpointResult
+from proxyctl.load.measure import MIN_SAMPLES, EndpointResult
 from proxyctl.load.monitor import Monitor
 
 if TYPE_CHECKING:
@@ -99,15 +99,17 @@ def run_endpoint(load: Load, endpoint: Endpoint, view: View) -> EndpointResult:
         samples=samples,
         cpu_seconds=_cpu() - cpu,
         interrupted=interrupted,
-        monitor=_monitor_note(endpoint, monitor),
+        monitor=_monitor_note(endpoint, monitor, len(samples or [])),
     )
     view.end(result)
     return result
 
 
-def _monitor_note(endpoint: Endpoint, monitor: Monitor | None) -> str:
+def _monitor_note(endpoint: Endpoint, monitor: Monitor | None, samples: int) -> str:
     if monitor is None or endpoint.monitor is None:
         return NOT_MEASURED
     if monitor.problem:
         return monitor.problem
-    return f"pg_stat_activity on {endpoint.monitor.where}, every 200 ms"
+    if samples < MIN_SAMPLES:
+        return f"not measured: the run ended after {samples} samples (too short to count)"
+    return f"pg_stat_activity on {endpoint.monitor.where}, sampled every 100 ms"

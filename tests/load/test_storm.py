@@ -25,11 +25,11 @@ def storm(cli: Cli, pooler: PgBouncer, db: PgServer, *extra: str) -> Any:
 def test_a_storm_is_refused_directly_and_served_through_the_pooler(
     cli: Cli, pooler: PgBouncer, small_db: PgServer
 ) -> None:
-    run = storm(cli, pooler, small_db, "--clients", "20", "--mode", "pool", "--connections", "150")
+    run = storm(cli, pooler, small_db, "--clients", "20", "--mode", "pool", "--duration", "2s")
     assert run.exit_code == 0, run.stderr
     pooled, direct = run.json()["endpoints"]
     assert (pooled["label"], direct["label"]) == ("endpoint", "direct")
-    assert pooled["attempted"] == pooled["succeeded"] == 150
+    assert pooled["attempted"] == pooled["succeeded"] > 20
     assert pooled["failed_by_class"]["too_many_connections"] == 0
     # 20 clients held 20 client connections; the database saw at most the pool.
     assert pooled["client_connections"] == 20
