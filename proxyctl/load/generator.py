@@ -47,8 +47,9 @@ class Storm:
         self.started = 0.0
         self._threads: list[threading.Thread] = []
 
-    def start(self) -> None:
-        self.started = time.monotonic()
+    def start(self, at: float) -> None:
+        """Start the clients; times count from AT (monotonic)."""
+        self.started = at
         for n in range(self.load.clients):
             t = threading.Thread(target=self._client, args=(n,), daemon=True, name=f"load-{n}")
             self._threads.append(t)

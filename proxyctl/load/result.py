@@ -109,14 +109,15 @@ def _failures(e: dict[str, Any], lead: str) -> str:
 def _endpoint_lines(e: dict[str, Any]) -> list[str]:
     c, q = e["connect_latency_seconds"], e["query_latency_seconds"]
     peak, mean = e["database_connections_peak"], e["database_connections_mean"]
-    db = f"peak {peak}, mean {mean}" if peak is not None else "not measured"
+    source = e["database_connections_source"]
+    db = f"peak {peak}, mean {mean} ({source})" if peak is not None else source
     return [
         f"{e['label']}  {e['where']}",
         f"  attempted {e['attempted']:,}, succeeded {e['succeeded']:,}" + _failures(e, ", "),
         f"  {e['connections_per_second']:,} connections/s over {e['elapsed_seconds']} s",
         f"  connect p50 {_ms(c['p50'])}, p95 {_ms(c['p95'])}, p99 {_ms(c['p99'])}, "
         f"max {_ms(c['max'])}; query p99 {_ms(q['p99'])}",
-        f"  database connections: {db} ({e['database_connections_source']})",
+        f"  database connections: {db}",
         f"  generator CPU {e['generator_cpu_seconds']} s"
         + (
             f", {e['cpu_ms_per_connection']} ms per connection"

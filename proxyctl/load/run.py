@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import resource
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -79,9 +80,10 @@ def run_endpoint(load: Load, endpoint: Endpoint, view: View) -> EndpointResult:
     monitor = _open_monitor(endpoint)
     view.begin(endpoint.label, endpoint.target.where)
     storm, cpu, interrupted = Storm(load, endpoint.target), _cpu(), False
-    storm.start()
-    if monitor is not None:
-        monitor.start(storm.started)
+    started = time.monotonic()
+    if monitor is not None:  # first: starting hundreds of clients takes a while
+        monitor.start(started)
+    storm.start(started)
     try:
         while storm.running():
             storm.wait(TICK)
