@@ -128,3 +128,18 @@ def series(r: EndpointResult) -> list[dict[str, int | None]]:
         }
         for s in range(seconds)
     ]
+
+
+def histogram(values: list[float], bins: int = 20) -> list[dict[str, float]]:
+    """VALUES (seconds) in BINS equal buckets from 0 to the largest: each bucket's upper
+    bound in ms and its count; no buckets for no values."""
+    top = max(values, default=0.0)
+    if top <= 0:
+        return []
+    counts = [0] * bins
+    for value in values:
+        counts[min(bins - 1, math.floor(bins * value / top))] += 1
+    return [
+        {"up_to_ms": round(1000 * top * (i + 1) / bins, 3), "count": c}
+        for i, c in enumerate(counts)
+    ]

@@ -7,7 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from proxyctl.load.generator import Load
-from proxyctl.load.measure import EndpointResult, connect_latency, query_latency, series
+from proxyctl.load.measure import (
+    EndpointResult,
+    connect_latency,
+    histogram,
+    query_latency,
+    series,
+)
 
 
 @dataclass
@@ -43,6 +49,7 @@ def endpoint_document(r: EndpointResult, clients: int) -> dict[str, Any]:
         "connections_per_second": round(r.per_second, 2),
         "connect_latency_seconds": connect_latency(r),
         "query_latency_seconds": query_latency(r),
+        "connect_latency_histogram": histogram([a.connect for a in r.attempts if a.connect]),
         "database_connections_peak": r.peak,
         "database_connections_mean": None if r.mean is None else round(r.mean, 2),
         "database_connections_source": r.monitor,

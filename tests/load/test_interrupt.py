@@ -18,7 +18,8 @@ from tests.load.conftest import options
 ENDPOINT_KEYS = {
     "label", "where", "attempted", "succeeded", "failed", "failed_by_class", "first_error",
     "client_connections", "elapsed_seconds", "connections_per_second",
-    "connect_latency_seconds", "query_latency_seconds", "database_connections_peak",
+    "connect_latency_seconds", "query_latency_seconds", "connect_latency_histogram",
+    "database_connections_peak",
     "database_connections_mean", "database_connections_source", "clients",
     "generator_cpu_seconds", "cpu_ms_per_connection", "interrupted", "per_second",
 }  # fmt: skip
