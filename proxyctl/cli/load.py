@@ -133,7 +133,8 @@ def load(
         Path | None,
         typer.Option(
             metavar="FILE",
-            help="Write the report to FILE: .json (the --output json document), .md, or .html (with connections over time and a latency histogram).",
+            help="Write the report to FILE: .json (the --output json document), .md, or "
+            ".html (with connections over time and a latency histogram).",
         ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing --report.")] = False,
