@@ -153,6 +153,7 @@ TIMING_MODULES = {
     "tests/cli/test_drill_view.py",
     "tests/db/test_probe.py",
     "tests/drill/test_freeze.py",
+    "tests/load/test_interrupt.py",
     "tests/drill/test_promotion.py",
     "tests/drill/test_run.py",
     "tests/drill/test_trigger_command.py",

@@ -61,6 +61,11 @@ COMMANDS: dict[str, Entry] = {
         "pinning",
         "Find the statements that pin sessions to one database connection, and the fix.",
     ),
+    "load": Entry(
+        "proxyctl.cli.load",
+        "load",
+        "Run a Lambda-style connection storm and count the database connections it used.",
+    ),
     "lab": Entry(
         "proxyctl.cli.lab",
         "app",

@@ -80,6 +80,18 @@ JSON_RUNS: dict[tuple[str, ...], list[str]] = {
     ("status",): ["status", "orders"],
     # Nothing listens on port 1: a failed check (exit 6) is still one document.
     ("check",): ["check", "--host", "127.0.0.1", "--port", "1", "--user", "app"],
+    # Three refused connections (nothing listens on port 1): still one document, exit 0.
+    ("load",): [
+        "load",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "1",
+        "--user",
+        "app",
+        "--connections",
+        "3",
+    ],
     # A short drill observing a healthy server (the PostgreSQL fixture fills in {port}, {ca}).
     ("failover-test",): [
         "failover-test",

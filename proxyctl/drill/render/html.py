@@ -7,7 +7,7 @@ from html import escape
 
 from proxyctl.drill.render.sections import SECTIONS, TITLE, DrillRecord, how_it_ran, summary
 from proxyctl.drill.render.svg import timeline_svg
-from proxyctl.drill.render.tables import Table
+from proxyctl.markup import html_table
 
 STYLE = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 2em; color: #212529; }
@@ -18,13 +18,6 @@ th { background: #f1f3f5; }
 svg { max-width: 100%; height: auto; }
 svg text { font: 12px system-ui, sans-serif; fill: #212529; }
 """
-
-
-def html_table(table: Table) -> str:
-    header, rows = table
-    head = "".join(f"<th>{escape(c)}</th>" for c in header)
-    body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def report_html(record: DrillRecord) -> str:

@@ -3,28 +3,10 @@ tables. Server and AWS strings are escaped, never read as Markdown or HTML."""
 
 from __future__ import annotations
 
-import re
-
 from proxyctl.drill.render.sections import SECTIONS, TITLE, DrillRecord, how_it_ran, summary
-from proxyctl.drill.render.tables import Table
+from proxyctl.markup import md_cell, md_table
 
-# Enough for text inside a line (table cells, the summary): links and images (no link
-# without an unescaped `[`), emphasis, code spans, strike-through and pipes; `<` and `&`
-# become entities (raw HTML, autolinks).
-_MD_PUNCTUATION = re.compile(r"([\\`*_\[\]|~])")
-
-
-def md_cell(text: str) -> str:
-    """TEXT as literal Markdown: HTML as entities, Markdown punctuation (links, emphasis,
-    table pipes) backslash-escaped, on one line. Server and AWS strings pass here."""
-    html = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_PUNCTUATION.sub(r"\\\1", html).replace("\r", " ").replace("\n", " ")
-
-
-def md_table(table: Table) -> str:
-    header, rows = table
-    lines = [header, ["---"] * len(header), *rows]
-    return "\n".join("| " + " | ".join(md_cell(c) for c in line) + " |" for line in lines)
+__all__ = ["md_cell", "md_table", "report_markdown"]
 
 
 def report_markdown(record: DrillRecord) -> str:

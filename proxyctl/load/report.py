@@ -1,0 +1,91 @@
+"""The report file: JSON (the --output json document, versioned), Markdown, or one
+self-contained HTML page with the pictures. Outside text (hosts, labels, server
+messages, the statement) is escaped in each."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from proxyctl.load.result import LoadResult
+from proxyctl.markup import Table, html_table, md_cell, md_table
+
+SUFFIXES = (".json", ".md", ".html")
+TITLE = "proxyctl load"
+STYLE = (
+    "body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#212529}"
+    "table{border-collapse:collapse;margin:.5em 0 1.5em}"
+    "th,td{border:1px solid #ced4da;padding:.25em .6em;text-align:left}"
+    "svg{max-width:100%;height:auto}svg text{font:12px system-ui,sans-serif}"
+)
+
+
+def render(result: LoadResult, suffix: str) -> str:
+    from proxyctl.output import document, jsonable
+
+    if suffix == ".md":
+        return markdown(result)
+    if suffix == ".html":
+        return html(result)
+    return document(result.KIND, jsonable(result)) + "\n"
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value * 1000:,.1f}"
+
+
+def endpoints_table(result: LoadResult) -> Table:
+    header = ["endpoint", "where", "attempted", "succeeded", "failed by class", "conn/s",
+              "connect p50/p95/p99/max ms", "query p99 ms", "database peak"]  # fmt: skip
+    rows = []
+    for e in result.endpoints:
+        c = e["connect_latency_seconds"]
+        failed = ", ".join(f"{k} {v}" for k, v in e["failed_by_class"].items() if v) or "none"
+        peak = e["database_connections_peak"]
+        rows.append([
+            e["label"], e["where"], str(e["attempted"]), str(e["succeeded"]), failed,
+            str(e["connections_per_second"]),
+            "/".join(_ms(c[k]) for k in ("p50", "p95", "p99", "max")),
+            _ms(e["query_latency_seconds"]["p99"]),
+            str(peak) if peak is not None else e["database_connections_source"],
+        ])  # fmt: skip
+    return header, rows
+
+
+def _how(result: LoadResult) -> str:
+    load: dict[str, Any] = result.load
+    bound = (
+        f"{load['connections']} attempts" if load["connections"] else ""
+    ) or f"{load['duration_seconds']:g} s"
+    text = f"{load['clients']} clients in {load['mode']} mode for {bound}, statement: {load['sql']}"
+    if result.interrupted:
+        text += " (interrupted by Ctrl-C: partial)"
+    return text
+
+
+def markdown(result: LoadResult) -> str:
+    blocks = [f"# {TITLE}", f"**{md_cell(result.headline)}**", md_cell(_how(result))]
+    blocks += ["## Endpoints", md_table(endpoints_table(result))]
+    blocks += [f"Gate broken: {md_cell(g)}" for g in result.gate]
+    return "\n\n".join(blocks) + "\n"
+
+
+def html(result: LoadResult) -> str:
+    from proxyctl.load.pictures import connections_svg, histogram_svg
+
+    blocks = [
+        f"<h1>{TITLE}</h1>",
+        f"<p><strong>{escape(result.headline)}</strong></p>",
+        f"<p>{escape(_how(result))}</p>",
+        "<h2>Endpoints</h2>",
+        html_table(endpoints_table(result)),
+        "<h2>Connections over time</h2>",
+        connections_svg(result.endpoints),
+        "<h2>Connect latency</h2>",
+    ]
+    blocks += [histogram_svg(e["label"], e["connect_latency_histogram"]) for e in result.endpoints]
+    blocks += [f"<p>Gate broken: {escape(g)}</p>" for g in result.gate]
+    return (
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{TITLE}</title>'
+        f"<style>{STYLE}</style></head><body>" + "\n".join(blocks) + "</body></html>\n"
+    )
