@@ -119,6 +119,7 @@ KEYS: dict[str, tuple[str, ...]] = {
         "user",
         "via",
     ),
+    "advise": ("db_cluster", "db_instance", "price_per_vcpu_hour", "since"),
     "lab": ("dir", "dns_delay", "keep"),
     "config": (),
 }

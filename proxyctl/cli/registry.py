@@ -61,6 +61,11 @@ COMMANDS: dict[str, Entry] = {
         "pinning",
         "Find the statements that pin sessions to one database connection, and the fix.",
     ),
+    "advise": Entry(
+        "proxyctl.cli.advise",
+        "advise",
+        "Say whether a database would gain from an RDS proxy, why, and what it would cost.",
+    ),
     "lab": Entry(
         "proxyctl.cli.lab",
         "app",
