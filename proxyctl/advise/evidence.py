@@ -88,6 +88,24 @@ class Instance:
 
 
 @dataclass(frozen=True)
+class Lambdas:
+    """Lambda functions in the database's VPC whose environment names its endpoints."""
+
+    functions: tuple[tuple[str, tuple[str, ...], int | None], ...]  # name, variables, reserved
+    account_limit: int | None  # concurrent executions shared by those without a reservation
+
+    @property
+    def most(self) -> int | None:
+        """The most concurrent executions they may reach together (None: unknown)."""
+        total = 0
+        for _, _, reserved in self.functions:
+            if reserved is None:
+                return self.account_limit
+            total += reserved
+        return total
+
+
+@dataclass(frozen=True)
 class Evidence:
     identifier: str
     kind: str  # "cluster" | "instance"
@@ -97,6 +115,7 @@ class Evidence:
     managed_secret: bool
     connections: Connections | None
     proxies: tuple[tuple[str, str], ...]  # (name, status)
+    lambdas: Lambdas | None
     cost: pricing.Estimate
     unavailable: dict[str, str] = field(default_factory=dict)  # part -> why not read
 

@@ -5,10 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from proxyctl import pricing
-from proxyctl.advise.evidence import Connections, Evidence, Instance, Limit, limit_from, p95
-from proxyctl.aws import footprint, metrics
+from proxyctl.advise.evidence import (
+    Connections,
+    Evidence,
+    Instance,
+    Lambdas,
+    Limit,
+    limit_from,
+    p95,
+)
+from proxyctl.aws import footprint, functions, metrics
 from proxyctl.aws.clients import Clients
-from proxyctl.errors import AwsRefusedError, NotFoundError
+from proxyctl.errors import AwsRefusedError, NotFoundError, ProxyctlError
 from proxyctl.model.metrics import Window
 from proxyctl.validate import duration_text
 
@@ -50,6 +58,12 @@ def _cost(fp: footprint.Footprint, price: float | None) -> pricing.Estimate:
     return pricing.estimate(classes, price)
 
 
+def _lambdas(c: Clients, fp: footprint.Footprint) -> Lambdas:
+    found = functions.functions_reaching(c.functions, c.ec2, fp.vpc_id, fp.endpoints)
+    account = functions.account_concurrency(c.functions) if found else None
+    return Lambdas(tuple((f.name, f.variables, f.reserved) for f in found), account)
+
+
 def gather(c: Clients, kind: str, identifier: str, seconds: float, price: float | None) -> Evidence:
     """Everything `advise` weighs for the database IDENTIFIER (NotFoundError when absent)."""
     fp = footprint.read_footprint(c.rds, kind, identifier)
@@ -57,15 +71,20 @@ def gather(c: Clients, kind: str, identifier: str, seconds: float, price: float 
     connections = None
     try:
         connections = _connections(c, fp, seconds)
-    except AwsRefusedError as exc:
+    except ProxyctlError as exc:
         unavailable["connections"] = exc.message
     proxies: tuple[tuple[str, str], ...] = ()
     try:
         proxies = tuple(
             footprint.proxies_in_front(c.rds, identifier, [m.identifier for m in fp.members])
         )
-    except AwsRefusedError as exc:
+    except ProxyctlError as exc:
         unavailable["proxies"] = exc.message
+    lambdas = None
+    try:
+        lambdas = _lambdas(c, fp)
+    except ProxyctlError as exc:
+        unavailable["Lambda functions"] = exc.message
     return Evidence(
         identifier=identifier,
         kind=kind,
@@ -77,6 +96,7 @@ def gather(c: Clients, kind: str, identifier: str, seconds: float, price: float 
         managed_secret=fp.managed_secret,
         connections=connections,
         proxies=proxies,
+        lambdas=lambdas,
         cost=_cost(fp, price),
         unavailable=unavailable,
     )

@@ -21,7 +21,7 @@ class Advice:
         kind = "Aurora cluster" if ev.kind == "cluster" else "RDS instance"
         lines = [f"RDS Proxy for {ev.identifier} ({kind}, {ev.engine}): {self.verdict}", ""]
         lines += [f"  - [{r.weight}] {r.text}" for r in self.reasons]
-        lines += ["", "Evidence", *_instances(ev), *_connections(ev), *_proxies(ev)]
+        lines += ["", "Evidence", *_instances(ev), *_connections(ev), *_lambdas(ev), *_proxies(ev)]
         lines += [f"  {part}: not read ({why})" for part, why in ev.unavailable.items()]
         lines += ["", f"Cost: {ev.cost.text}", f"  price: {_price(ev)}"]
         return "\n".join(lines) + "\n"
@@ -47,6 +47,20 @@ def _connections(ev: Evidence) -> list[str]:
         f"  connections over {conn.since}: peak {conn.peak:,.0f}, p95 {conn.p95:,.0f}, "
         f"headroom {headroom}",
         f"  {limit}",
+    ]
+
+
+def _lambdas(ev: Evidence) -> list[str]:
+    if ev.lambdas is None:
+        return []
+    if not ev.lambdas.functions:
+        return ["  Lambda functions naming its endpoints in its VPC: none"]
+    shared = ev.lambdas.account_limit
+    account = f"the account's {shared:,}" if shared else "the account's limit"
+    return [
+        f"  Lambda function {name}: {', '.join(variables)} names an endpoint; concurrency "
+        f"{f'{reserved:,} reserved' if reserved is not None else account}"
+        for name, variables, reserved in ev.lambdas.functions
     ]
 
 

@@ -70,6 +70,21 @@ def _auth(ev: Evidence) -> list[Reason]:
     ]
 
 
+def _lambdas(ev: Evidence) -> list[Reason]:
+    found = ev.lambdas
+    if found is None or not found.functions:
+        return []
+    most = found.most
+    reach = f"up to {most:,} concurrent executions" if most else "the account's concurrency"
+    return [
+        Reason(
+            RECOMMENDED,
+            f"{len(found.functions)} Lambda function(s) in its VPC with {reach} reach its "
+            "endpoints directly: each execution opens its own connection",
+        )
+    ]
+
+
 def _proxies(ev: Evidence) -> list[Reason]:
     return [
         Reason(LITTLE, f"already behind the RDS proxy {name} ({status}): a second adds little")
@@ -79,7 +94,7 @@ def _proxies(ev: Evidence) -> list[Reason]:
 
 def decide(ev: Evidence) -> tuple[str, list[Reason]]:
     """The verdict and every reason, the weightiest first."""
-    reasons = _connections(ev) + _failover(ev) + _auth(ev) + _proxies(ev)
+    reasons = _connections(ev) + _lambdas(ev) + _failover(ev) + _auth(ev) + _proxies(ev)
     reasons.sort(key=lambda r: -_RANK[r.weight])
     weights = [r.weight for r in reasons if r.weight != NOTE]
     verdict = max(weights, key=_RANK.__getitem__, default=LITTLE)

@@ -15,6 +15,7 @@ class Member:
     multi_az: bool
     parameter_group: str | None
     writer: bool
+    endpoint: str = ""
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class Footprint:
     managed_secret: bool  # RDS manages (and rotates) the master password's secret
     members: tuple[Member, ...]
     serverless: tuple[float, float] | None  # (min, max) ACUs of Aurora Serverless v2
+    vpc_id: str = ""
+    endpoints: tuple[str, ...] = ()  # every host name clients may use to reach it
 
 
 def _member(item: dict[str, Any], writer: bool) -> Member:
@@ -36,7 +39,18 @@ def _member(item: dict[str, Any], writer: bool) -> Member:
         multi_az=bool(item.get("MultiAZ")),
         parameter_group=groups[0].get("DBParameterGroupName"),
         writer=writer,
+        endpoint=(item.get("Endpoint") or {}).get("Address", ""),
     )
+
+
+def _vpc(rds: Any, item: dict[str, Any]) -> str:
+    group = item.get("DBSubnetGroup")
+    if isinstance(group, dict):  # an instance's: the whole group
+        return str(group.get("VpcId", ""))
+    if not group:
+        return ""
+    found = rds.describe_db_subnet_groups(DBSubnetGroupName=group)["DBSubnetGroups"]
+    return str(found[0].get("VpcId", "")) if found else ""
 
 
 def read_footprint(rds: Any, kind: str, identifier: str) -> Footprint:
@@ -57,6 +71,8 @@ def read_footprint(rds: Any, kind: str, identifier: str) -> Footprint:
             )["DBInstances"]
             members = tuple(_member(i, roles.get(i["DBInstanceIdentifier"], False)) for i in found)
             scaling = item.get("ServerlessV2ScalingConfiguration")
+        vpc = _vpc(rds, item)
+    hosts = [item.get("Endpoint"), item.get("ReaderEndpoint"), *(m.endpoint for m in members)]
     return Footprint(
         identifier=identifier,
         kind=kind,
@@ -65,6 +81,8 @@ def read_footprint(rds: Any, kind: str, identifier: str) -> Footprint:
         managed_secret=bool(item.get("MasterUserSecret")),
         members=members,
         serverless=(scaling["MinCapacity"], scaling["MaxCapacity"]) if scaling else None,
+        vpc_id=vpc,
+        endpoints=tuple(dict.fromkeys(h for h in hosts if isinstance(h, str) and h)),
     )
 
 

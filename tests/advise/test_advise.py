@@ -159,3 +159,71 @@ def test_a_missing_database_exits_3(cli: Cli, aws: str) -> None:
     assert "error: --db-cluster: no Aurora cluster 'nothing-here' in this region." in run.stderr
     run = cli("advise", "--db-instance", "nothing-here")
     assert run.exit_code == 3
+
+
+def make_function(endpoint: str, name: str, subnet: str, variables: dict[str, str]) -> None:
+    import io
+    import zipfile
+
+    iam = boto_client(endpoint, "iam")
+    try:
+        role = iam.get_role(RoleName="fn-role")["Role"]["Arn"]
+    except iam.exceptions.NoSuchEntityException:
+        role = iam.create_role(RoleName="fn-role", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("app.py", "def handler(event, context):\n    return 1\n")
+    boto_client(endpoint, "lambda").create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role,
+        Handler="app.handler",
+        Code={"ZipFile": code.getvalue()},
+        VpcConfig={"SubnetIds": [subnet], "SecurityGroupIds": []},
+        Environment={"Variables": variables},
+    )
+
+
+def test_lambda_functions_on_the_endpoint_make_a_proxy_recommended(cli: Cli, aws: str) -> None:
+    made = seed_aurora(aws, "orders-db")
+    host = made["cluster"]["Endpoint"]
+    subnet = made["subnets"][0]
+    make_function(aws, "checkout", subnet, {"DB_HOST": host, "DB_PASSWORD": "hunter2-secret"})
+    make_function(aws, "refunds", subnet, {"PGHOST": host.upper()})
+    make_function(aws, "mailer", subnet, {"SMTP_HOST": "mail.example.com"})
+    boto_client(aws, "lambda").put_function_concurrency(
+        FunctionName="checkout", ReservedConcurrentExecutions=500
+    )
+    put_connections(aws, "DBClusterIdentifier", "orders-db", [40, 60])
+    run = cli("advise", "--db-cluster", "orders-db")
+    assert run.exit_code == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0].endswith(": recommended")
+    # refunds has no reservation: together they may use the account's whole limit,
+    # which the stand-in cannot tell.
+    assert lines[2] == (
+        "  - [recommended] 2 Lambda function(s) in its VPC with the account's concurrency "
+        "reach its endpoints directly: each execution opens its own connection"
+    )
+    assert (
+        "  Lambda function checkout: DB_HOST names an endpoint; concurrency 500 reserved" in lines
+    )
+    assert (
+        "  Lambda function refunds: PGHOST names an endpoint; concurrency the account's limit"
+    ) in lines
+    assert "mailer" not in run.stdout
+    assert "hunter2" not in run.stdout
+    doc = cli("--output", "json", "advise", "--db-cluster", "orders-db")
+    assert "hunter2" not in doc.stdout
+    assert doc.json()["evidence"]["lambdas"]["functions"][0] == ["checkout", ["DB_HOST"], 500]
+
+
+def test_reserved_concurrency_is_added_up(cli: Cli, aws: str) -> None:
+    made = seed_aurora(aws, "orders-db")
+    for name in ("a", "b"):
+        make_function(aws, name, made["subnets"][1], {"DB": made["cluster"]["Endpoint"]})
+        boto_client(aws, "lambda").put_function_concurrency(
+            FunctionName=name, ReservedConcurrentExecutions=250
+        )
+    run = cli("advise", "--db-cluster", "orders-db")
+    assert "2 Lambda function(s) in its VPC with up to 500 concurrent executions" in run.stdout
