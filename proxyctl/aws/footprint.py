@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from proxyctl.aws.errors import aws_errors
+from proxyctl.model.proxy import TargetHealth
 
 
 @dataclass(frozen=True)
@@ -113,3 +114,36 @@ def proxies_in_front(rds: Any, identifier: str, members: list[str]) -> list[tupl
                 if ids & names:
                     found.append((proxy["DBProxyName"], proxy.get("Status", "")))
     return found
+
+
+def database_classes(rds: Any, kind: str, identifier: str) -> list[str]:
+    """The instance class of each instance of the cluster or instance IDENTIFIER."""
+    with aws_errors(f"describe the instances of {identifier}"):
+        if kind == "instance":
+            found = rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"]
+        else:
+            found = rds.describe_db_instances(
+                Filters=[{"Name": "db-cluster-id", "Values": [identifier]}]
+            )["DBInstances"]
+    return [i["DBInstanceClass"] for i in found]
+
+
+def classes_behind(rds: Any, targets: list[TargetHealth]) -> list[str]:
+    """The instance class of each database instance behind a proxy's TARGETS, once each:
+    a tracked cluster counts all its instances (they are what the proxy bills by)."""
+    clusters = {t.target for t in targets if t.type == "TRACKED_CLUSTER"}
+    clusters |= {t.cluster for t in targets if t.cluster}
+    found: dict[str, str] = {}
+    with aws_errors("describe the database instances behind the proxy"):
+        for cluster in sorted(clusters):
+            answer = rds.describe_db_instances(
+                Filters=[{"Name": "db-cluster-id", "Values": [cluster]}]
+            )
+            found |= {
+                i["DBInstanceIdentifier"]: i["DBInstanceClass"] for i in answer["DBInstances"]
+            }
+        for t in targets:
+            if t.type == "RDS_INSTANCE" and t.target not in found:
+                item = rds.describe_db_instances(DBInstanceIdentifier=t.target)["DBInstances"][0]
+                found[t.target] = item["DBInstanceClass"]
+    return [found[k] for k in sorted(found)]
