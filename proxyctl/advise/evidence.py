@@ -106,6 +106,29 @@ class Lambdas:
 
 
 @dataclass(frozen=True)
+class Activity:
+    """pg_stat_activity now, and pg_stat_statements' statements that pin, if readable."""
+
+    where: str
+    groups: tuple[tuple[str, str, int, int], ...]  # application, state, count, young (<60 s)
+    calls: int | None = None  # statement calls pg_stat_statements holds (None: not read)
+    pinning_calls: int | None = None  # of them, calls of statements that pin a session
+    pin_rules: tuple[str, ...] = ()
+
+    @property
+    def total(self) -> int:
+        return sum(g[2] for g in self.groups)
+
+    @property
+    def idle(self) -> int:
+        return sum(g[2] for g in self.groups if g[1] == "idle")
+
+    @property
+    def young(self) -> int:
+        return sum(g[3] for g in self.groups)
+
+
+@dataclass(frozen=True)
 class Evidence:
     identifier: str
     kind: str  # "cluster" | "instance"
@@ -116,6 +139,7 @@ class Evidence:
     connections: Connections | None
     proxies: tuple[tuple[str, str], ...]  # (name, status)
     lambdas: Lambdas | None
+    activity: Activity | None
     cost: pricing.Estimate
     unavailable: dict[str, str] = field(default_factory=dict)  # part -> why not read
 

@@ -97,6 +97,7 @@ def gather(c: Clients, kind: str, identifier: str, seconds: float, price: float 
         connections=connections,
         proxies=proxies,
         lambdas=lambdas,
+        activity=None,
         cost=_cost(fp, price),
         unavailable=unavailable,
     )

@@ -21,7 +21,8 @@ class Advice:
         kind = "Aurora cluster" if ev.kind == "cluster" else "RDS instance"
         lines = [f"RDS Proxy for {ev.identifier} ({kind}, {ev.engine}): {self.verdict}", ""]
         lines += [f"  - [{r.weight}] {r.text}" for r in self.reasons]
-        lines += ["", "Evidence", *_instances(ev), *_connections(ev), *_lambdas(ev), *_proxies(ev)]
+        lines += ["", "Evidence", *_instances(ev), *_connections(ev), *_lambdas(ev), *_activity(ev)]
+        lines += _proxies(ev)
         lines += [f"  {part}: not read ({why})" for part, why in ev.unavailable.items()]
         lines += ["", f"Cost: {ev.cost.text}", f"  price: {_price(ev)}"]
         return "\n".join(lines) + "\n"
@@ -62,6 +63,20 @@ def _lambdas(ev: Evidence) -> list[str]:
         f"{f'{reserved:,} reserved' if reserved is not None else account}"
         for name, variables, reserved in ev.lambdas.functions
     ]
+
+
+def _activity(ev: Evidence) -> list[str]:
+    act = ev.activity
+    if act is None:
+        return []
+    lines = [f"  pg_stat_activity on {act.where}: {act.total} client connection(s)"]
+    lines += [
+        f"    {app}  {state}  {count}" + (f" ({young} under 60 s old)" if young else "")
+        for app, state, count, young in act.groups
+    ]
+    if act.calls is not None:
+        lines.append(f"  pg_stat_statements: {act.pinning_calls or 0:,} of {act.calls:,} calls pin")
+    return lines
 
 
 def _proxies(ev: Evidence) -> list[str]:

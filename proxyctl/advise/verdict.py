@@ -29,7 +29,7 @@ def _connections(ev: Evidence) -> list[Reason]:
     if conn is None:
         return []
     if conn.peak is None:
-        return [Reason(LITTLE, f"no DatabaseConnections data over {conn.since}: no load seen")]
+        return [Reason(NOTE, f"no DatabaseConnections data over {conn.since} in CloudWatch")]
     limit = f"{conn.limit.value:,}" if conn.limit.value else "an unknown limit"
     said = f"peak {conn.peak:,.0f} of {limit} connections over {conn.since}"
     share = conn.share
@@ -85,6 +85,34 @@ def _lambdas(ev: Evidence) -> list[Reason]:
     ]
 
 
+def _activity(ev: Evidence) -> list[Reason]:
+    act = ev.activity
+    if act is None or not act.total:
+        return []
+    reasons = []
+    idle = act.idle / act.total
+    said = f"{act.idle} of {act.total} connections idle now ({idle:.0%}, pg_stat_activity)"
+    if act.total >= 20 and idle >= 0.5:
+        reasons.append(Reason(LIKELY, f"{said}: a proxy would share them"))
+    else:
+        reasons.append(Reason(NOTE, said))
+    young = act.young / act.total
+    churn = f"{act.young} of {act.total} connections started under 60 s ago ({young:.0%})"
+    if act.young >= 5 and young >= 0.3:
+        reasons.append(Reason(LIKELY, f"{churn}: connection churn a proxy absorbs"))
+    if act.pinning_calls:
+        rules = ", ".join(act.pin_rules)
+        reasons.append(
+            Reason(
+                NOTE,
+                f"pinning risk: {act.pinning_calls:,} of {act.calls:,} statement calls in "
+                f"pg_stat_statements pin a proxy session ({rules}): "
+                "run `proxyctl pinning --from-db` for the fixes",
+            )
+        )
+    return reasons
+
+
 def _proxies(ev: Evidence) -> list[Reason]:
     return [
         Reason(LITTLE, f"already behind the RDS proxy {name} ({status}): a second adds little")
@@ -94,7 +122,8 @@ def _proxies(ev: Evidence) -> list[Reason]:
 
 def decide(ev: Evidence) -> tuple[str, list[Reason]]:
     """The verdict and every reason, the weightiest first."""
-    reasons = _connections(ev) + _lambdas(ev) + _failover(ev) + _auth(ev) + _proxies(ev)
+    reasons = _connections(ev) + _lambdas(ev) + _activity(ev) + _failover(ev) + _auth(ev)
+    reasons += _proxies(ev)
     reasons.sort(key=lambda r: -_RANK[r.weight])
     weights = [r.weight for r in reasons if r.weight != NOTE]
     verdict = max(weights, key=_RANK.__getitem__, default=LITTLE)

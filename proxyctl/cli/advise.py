@@ -6,6 +6,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from proxyctl.cli.options import (
+    AuthMode,
+    CaBundle,
+    DatabaseName,
+    DatabaseUser,
+    HostName,
+    Port,
+    ProxyName,
+    Via,
+)
 from proxyctl.errors import NotFoundError, UsageError
 
 if TYPE_CHECKING:
@@ -40,6 +50,14 @@ def advise(
             "price proxyctl knows (shown with its date and source).",
         ),
     ] = None,
+    proxy: ProxyName = None,
+    host: HostName = None,
+    port: Port = 5432,
+    user: DatabaseUser = None,
+    database: DatabaseName = "postgres",
+    auth: AuthMode = None,
+    via: Via = None,
+    ca_bundle: CaBundle = None,
 ) -> None:
     """Say whether a database would gain from an RDS proxy, why, and what it would cost.
 
@@ -47,7 +65,11 @@ def advise(
     max_connections (its parameter group, or the engine's default formula for its
     instance class, said which), its readers or Multi-AZ standby (failover by DNS
     takes 30-60 s as clients see it; a proxy keeps its endpoint), IAM database auth
-    and the master secret, and the region's proxies already in front of it. Then a
+    and the master secret, the region's proxies already in front of it, and Lambda
+    functions in its VPC whose environment names its endpoints (variable names only).
+    With --host (or --proxy) and the other connection options: pg_stat_activity
+    (connections by application and state, idle share, backends under 60 s old)
+    and the statements in pg_stat_statements that would pin a proxy session. Then a
     verdict (recommended / likely useful / little benefit) with each reason and its
     figure, and the cost as an estimate with its arithmetic. A part that cannot be
     read is said, not fatal. Exit 0 whatever the verdict. Reads only.
@@ -56,6 +78,7 @@ def advise(
     Examples:
       proxyctl advise --db-cluster orders-db
       proxyctl advise --db-instance reports --since 2d --price-per-vcpu-hour 0.018
+      proxyctl advise --db-cluster orders-db --host "$DB_HOST" --user app
       proxyctl --output json advise --db-cluster orders-db
     """
     from proxyctl import validate
@@ -81,6 +104,12 @@ def advise(
             f"{identifier!r} in this region.",
             hint="Check the identifier and the region (--region).",
         ) from exc
+    if host is not None or proxy is not None:
+        from proxyctl.advise.database import add_database_side
+        from proxyctl.reach import ConnectionOptions
+
+        options = ConnectionOptions(proxy, host, port, user, database, auth, via, ca_bundle)
+        evidence = add_database_side(app, evidence, options, 10.0)
     app.emit(weigh(evidence))
 
 
