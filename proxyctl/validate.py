@@ -185,3 +185,16 @@ def duration_text(seconds: float) -> str:
         if seconds >= size and seconds % size == 0:
             return f"{int(seconds // size)}{unit}"
     return f"{int(seconds)}s"
+
+
+# DB cluster and instance identifiers share the proxy name's rule (letters, digits,
+# hyphens; first a letter; no '--'; no trailing hyphen; at most 63 characters).
+def db_identifier(value: str, field: str) -> str:
+    if not _PROXY_NAME.match(value):
+        raise UsageError(
+            f"{field}: {value!r} is not a valid RDS identifier.",
+            hint="An identifier starts with a letter, has only letters, digits and hyphens, "
+            "no '--', does not end with a hyphen, and has at most 63 characters.",
+            field=field,
+        )
+    return value

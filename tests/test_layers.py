@@ -19,7 +19,7 @@ import proxyctl
 
 ROOT = Path(proxyctl.__file__).parent
 ENTRY, CLI, FEATURE, REACH, APP, SERVICE, BASE = range(7)
-FEATURES = {"provision", "check", "drill", "shell", "observe", "load", "lab"}
+FEATURES = {"provision", "check", "drill", "shell", "observe", "load", "lab", "advise"}
 SERVICES = {"aws", "db"}
 # Arrows that run the wrong way and are allowed for now; each must go, and then leave
 # this list (a test fails on one that is gone, so that it cannot come back).

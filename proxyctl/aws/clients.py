@@ -44,6 +44,11 @@ class Clients:
         return session.client(self.settings, "kms")
 
     @cached_property
+    def functions(self) -> Any:
+        """Lambda (a Python keyword, hence the name)."""
+        return session.client(self.settings, "lambda")
+
+    @cached_property
     def sts(self) -> Any:
         return session.client(self.settings, "sts")
 

@@ -60,3 +60,36 @@ def _inside(points: dict[datetime, float], window: Window) -> tuple[tuple[dateti
     """The points of WINDOW, oldest first (an answer may hold more, or be unordered)."""
     start, end = _utc(window.start), _utc(window.end)
     return tuple(sorted((t, v) for t, v in points.items() if start <= t < end))
+
+
+def read_database_connections(
+    cloudwatch: Any, dimension: str, identifier: str, window: Window
+) -> Series:
+    """A database's own DatabaseConnections (Maximum per period) over WINDOW.
+
+    DIMENSION is DBClusterIdentifier or DBInstanceIdentifier. A database publishes
+    this gauge once (unlike a proxy's nodes), so Maximum per period is its peak.
+    """
+    query = {
+        "Id": "db",
+        "MetricStat": {
+            "Metric": {
+                "Namespace": NAMESPACE,
+                "MetricName": "DatabaseConnections",
+                "Dimensions": [{"Name": dimension, "Value": identifier}],
+            },
+            "Period": window.period,
+            "Stat": "Maximum",
+        },
+        "ReturnData": True,
+    }
+    found: dict[datetime, float] = {}
+    with aws_errors(f"read the CloudWatch DatabaseConnections of {identifier}"):
+        pages = cloudwatch.get_paginator("get_metric_data").paginate(
+            MetricDataQueries=[query], StartTime=window.start, EndTime=window.end
+        )
+        for page in pages:
+            for result in page.get("MetricDataResults", []):
+                points = zip(result.get("Timestamps", []), result.get("Values", []), strict=False)
+                found.update((_utc(t), float(v)) for t, v in points)
+    return Series("DatabaseConnections", "Maximum", "connections", _inside(found, window))

@@ -66,6 +66,11 @@ COMMANDS: dict[str, Entry] = {
         "load",
         "Run a Lambda-style connection storm and count the database connections it used.",
     ),
+    "advise": Entry(
+        "proxyctl.cli.advise",
+        "advise",
+        "Say whether a database would gain from an RDS proxy, why, and what it would cost.",
+    ),
     "lab": Entry(
         "proxyctl.cli.lab",
         "app",

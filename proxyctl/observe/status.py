@@ -72,6 +72,7 @@ class ProxyStatus:
     readings: list[Reading]
     metrics_unread: str | None = None  # why the metrics could not be read, when they could not
     findings: list[Finding] = field(default_factory=list)
+    cost: str | None = None  # the monthly estimate with its arithmetic, or why there is none
 
     def text(self) -> str:
         return status_text.proxy_status(self)
@@ -129,6 +130,17 @@ def endpoints_of(clients: Clients, proxy: Proxy) -> tuple[list[ProxyEndpoint], s
     return found, None
 
 
+def cost_of(clients: Clients, targets: list[TargetHealth]) -> str:
+    """The proxy's monthly cost estimate from the classes of the instances behind it."""
+    from proxyctl import pricing
+    from proxyctl.aws.footprint import classes_behind
+
+    try:
+        return pricing.estimate(classes_behind(clients.rds, targets)).text
+    except ProxyctlError as exc:
+        return f"not estimated: {exc.message}"
+
+
 def proxy_status(clients: Clients, name: str, seconds: float, now: datetime) -> ProxyStatus:
     """Everything `status NAME` shows, read now; a missing proxy is NotFound naming NAME."""
     from proxyctl.aws import metrics, proxies
@@ -149,6 +161,7 @@ def proxy_status(clients: Clients, name: str, seconds: float, now: datetime) -> 
         series={},
         readings=[],
         findings=health(proxy, targets),
+        cost=cost_of(clients, targets),
     )
     try:
         view.series = metrics.read_metrics(clients.cloudwatch, name, window)

@@ -166,11 +166,15 @@ def findings(view: ProxyStatus) -> list[str]:
     return lines
 
 
+def cost(view: ProxyStatus) -> list[str]:
+    return [f"cost  {view.cost}"] if view.cost else []
+
+
 def proxy_status(view: ProxyStatus, live: bool = False) -> str:
     """The view top to bottom; LIVE (a redrawn screen, which a short terminal crops at
     the bottom): what changes first, the metrics and findings, and the settings last."""
-    parts = [settings, pool, targets, endpoints, metrics, findings]
+    parts = [settings, pool, targets, endpoints, metrics, findings, cost]
     if live:
-        parts = [metrics, findings, targets, endpoints, settings, pool]
+        parts = [metrics, findings, targets, endpoints, settings, pool, cost]
     lines = [line for part in parts for line in [*part(view), ""]]
     return "\n".join(lines).strip("\n") + "\n"

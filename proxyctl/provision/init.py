@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from proxyctl.errors import UsageError
+from proxyctl.errors import ProxyctlError, UsageError
 from proxyctl.provision import policies
 from proxyctl.provision.spec import Spec, read_spec, to_toml
 from proxyctl.provision.steps import Plan
@@ -20,6 +20,8 @@ from proxyctl.provision.wizard import Given, choose_database, fill_spec
 if TYPE_CHECKING:
     from proxyctl.app import App
     from proxyctl.aws.actions import RunContext
+    from proxyctl.aws.clients import Clients
+    from proxyctl.model.database import Database
     from proxyctl.provision.apply import Journal, Progress
     from proxyctl.provision.model import Discovery
 
@@ -103,6 +105,7 @@ def run(
     check_show_password(options.show_password, spec.secret, spec.password_source)
     found = discover(c, spec, databases)
     plan = build_plan(spec, found)
+    plan.cost = _cost(c, db)
     _write_files(app, spec, found, options, replace)
     if options.dry_run or not plan.steps:
         # The plan on stdout names the risks too; when stdout is a file or JSON, say them
@@ -121,6 +124,17 @@ def run(
     password = _password(app, spec) if needs else None
     remember_secret(password)  # masked in --debug logs and errors from here on
     return _apply(app, spec, found, plan, options, password, progress)
+
+
+def _cost(c: Clients, db: Database) -> str:
+    """The monthly estimate of a proxy in front of DB, or why there is none."""
+    from proxyctl import pricing
+    from proxyctl.aws.footprint import database_classes
+
+    try:
+        return pricing.estimate(database_classes(c.rds, db.kind, db.identifier)).text
+    except ProxyctlError as exc:
+        return f"not estimated: {exc.message}"
 
 
 def _may_replace(app: App, options: InitOptions) -> tuple[bool, bool]:

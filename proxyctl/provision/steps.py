@@ -52,6 +52,7 @@ class Plan:
     warnings: list[str]
     # Choices that weaken security (Spec.risks): init asks to confirm them.
     risks: list[str] = field(default_factory=list)
+    cost: str = ""  # the proxy's monthly estimate with its arithmetic (pricing.estimate)
 
     def text(self) -> str:
         lines = [f"Plan for RDS Proxy {self.proxy} in front of {self.database}:"]
@@ -63,6 +64,7 @@ class Plan:
             lines.append(f"      undo: {step.undo}")
         lines += [f"  reuse: {item}" for item in self.reused]
         lines += [f"  warning: {item}" for item in self.risks + self.warnings]
+        lines += [f"  cost: {self.cost}"] if self.cost else []
         return "\n".join(lines) + "\n"
 
 

@@ -78,6 +78,7 @@ JSON_RUNS: dict[tuple[str, ...], list[str]] = {
     ("init",): ["init", "--dry-run"],
     ("pinning",): ["pinning", "-"],
     ("status",): ["status", "orders"],
+    ("advise",): ["advise", "--db-cluster", "orders-db"],
     # Nothing listens on port 1: a failed check (exit 6) is still one document.
     ("check",): ["check", "--host", "127.0.0.1", "--port", "1", "--user", "app"],
     # Three refused connections (nothing listens on port 1): still one document, exit 0.
@@ -148,6 +149,7 @@ EXIT_CODES = {
 AWS_SEEDS: dict[tuple[str, ...], Callable[[str], object]] = {
     ("destroy",): seed_stack,
     ("init",): seed_aurora,
+    ("advise",): seed_aurora,
     ("status",): seed_stack,
 }
 

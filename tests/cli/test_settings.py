@@ -357,7 +357,7 @@ def test_a_table_for_no_command(cli: Cli, config_file: Path) -> None:
     assert run.stderr == (
         f"error: config file {config_file}: [lab.tokne] is a table for no command.\n"
         "hint: Did you mean [lab.token]? Commands: init, check, connect, failover-test, destroy, "
-        "grant, status, token, pinning, load, lab, config.\n"
+        "grant, status, token, pinning, load, advise, lab, config.\n"
     )
 
 
