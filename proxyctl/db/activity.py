@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from proxyctl.db.statstatements import _connect  # the same bounded, verified connect
+from proxyctl.db.statstatements import connect  # the same bounded, verified connect
 from proxyctl.errors import ConnectionProblem
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def read_activity(target: Target, timeout: float) -> list[Group]:
     """The database's client connections by application and state, largest group first."""
     import psycopg
 
-    conn = _connect(target, timeout)
+    conn = connect(target, timeout, application="proxyctl-advise")
     try:
         rows = conn.execute(QUERY).fetchall()
     except psycopg.Error as exc:

@@ -41,7 +41,7 @@ def read_statements(target: Target, timeout: float) -> StatementStats:
     """Every statement pg_stat_statements holds, read over TARGET."""
     import psycopg
 
-    conn = _connect(target, timeout)
+    conn = connect(target, timeout, application="proxyctl-pinning")
     try:
         rows = conn.execute(QUERY).fetchall()
     except psycopg.Error as exc:
@@ -53,7 +53,9 @@ def read_statements(target: Target, timeout: float) -> StatementStats:
     return StatementStats(seen, len(hidden), sum(hidden))
 
 
-def _connect(target: Target, timeout: float) -> Any:
+def connect(target: Target, timeout: float, application: str) -> Any:
+    """A verified, bounded connection that sends nothing that pins, named APPLICATION in
+    pg_stat_activity (so a reading can leave itself out)."""
     import psycopg
 
     hostaddr, port = target.libpq_address()
@@ -68,7 +70,7 @@ def _connect(target: Target, timeout: float) -> Any:
             sslmode="verify-full",
             sslrootcert=target.cafile,
             connect_timeout=max(2, round(timeout)),
-            application_name="proxyctl-pinning",
+            application_name=application,
             autocommit=True,
             prepare_threshold=None,  # a prepared statement would pin the proxy's session
         )
