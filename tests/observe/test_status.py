@@ -21,11 +21,13 @@ def seed_world(endpoint: str) -> None:
     )
 
 
-def put_minutes(endpoint: str, proxy: str, name: str, values: list[float]) -> None:
+def put_minutes(
+    endpoint: str, proxy: str, name: str, values: list[float], now: datetime | None = None
+) -> None:
     """VALUES of NAME for the minutes before this one, newest last, each split over two
     proxy nodes as AWS publishes them. Only in AWS/RDS: the stand-in ignores the namespace
     when dimensions are given, so no other namespace may hold these names."""
-    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    now = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
     data: list[dict[str, Any]] = []
     for back, value in enumerate(reversed(values), start=1):
         at = now - timedelta(minutes=back) + timedelta(seconds=10)
@@ -43,9 +45,11 @@ def put_minutes(endpoint: str, proxy: str, name: str, values: list[float]) -> No
 
 def seed_busy_orders(endpoint: str) -> None:
     """orders multiplexes 412 clients on 38 database connections, 19 of them pinned."""
-    put_minutes(endpoint, "orders", "ClientConnections", [300, 390, 412])
-    put_minutes(endpoint, "orders", "DatabaseConnections", [30, 36, 38])
-    put_minutes(endpoint, "orders", "DatabaseConnectionsCurrentlySessionPinned", [15, 18, 19])
+    # One clock for all three: a minute that ends between them would shift one series.
+    now = datetime.now(UTC)
+    put_minutes(endpoint, "orders", "ClientConnections", [300, 390, 412], now)
+    put_minutes(endpoint, "orders", "DatabaseConnections", [30, 36, 38], now)
+    put_minutes(endpoint, "orders", "DatabaseConnectionsCurrentlySessionPinned", [15, 18, 19], now)
 
 
 def test_the_list_of_proxies(cli: Cli, aws: str) -> None:
