@@ -93,24 +93,33 @@ def fresh_password(target: Target) -> str:
 def connect(target: Target, password: str) -> Connection[Any]:
     import psycopg
 
-    hostaddr, port = target.libpq_address()
     try:
-        return psycopg.connect(
-            host=target.host,
-            hostaddr=hostaddr,
-            port=port,
-            user=target.user,
-            dbname=target.database,
-            password=password,
-            sslmode="verify-full",
-            sslrootcert=target.cafile,
-            application_name=APPLICATION_NAME,
-            connect_timeout=CONNECT_TIMEOUT,
-            autocommit=True,
-            prepare_threshold=None,
-        )
+        return open_verified(target, password, APPLICATION_NAME, CONNECT_TIMEOUT)
     except psycopg.OperationalError as exc:
         raise ConnectFailed(" ".join(last_line(str(exc)).split()).removeprefix(_FAILED)) from None
+
+
+def open_verified(target: Target, password: str, application: str, timeout: int) -> Connection[Any]:
+    """TARGET over verify-full TLS, autocommit, named APPLICATION, with nothing sent that
+    pins a proxy's session (no prepared statements); psycopg's OperationalError when it
+    cannot be opened within TIMEOUT whole seconds."""
+    import psycopg
+
+    hostaddr, port = target.libpq_address()
+    return psycopg.connect(
+        host=target.host,
+        hostaddr=hostaddr,
+        port=port,
+        user=target.user,
+        dbname=target.database,
+        password=password,
+        sslmode="verify-full",
+        sslrootcert=target.cafile,
+        application_name=application,
+        connect_timeout=timeout,
+        autocommit=True,
+        prepare_threshold=None,
+    )
 
 
 def last_line(message: str) -> str:

@@ -58,22 +58,10 @@ def connect(target: Target, timeout: float, application: str) -> Any:
     pg_stat_activity (so a reading can leave itself out)."""
     import psycopg
 
-    hostaddr, port = target.libpq_address()
+    from proxyctl.db.session import open_verified
+
     try:
-        return psycopg.connect(
-            host=target.host,
-            hostaddr=hostaddr,
-            port=port,
-            user=target.user,
-            dbname=target.database,
-            password=target.password(),
-            sslmode="verify-full",
-            sslrootcert=target.cafile,
-            connect_timeout=max(2, round(timeout)),
-            application_name=application,
-            autocommit=True,
-            prepare_threshold=None,  # a prepared statement would pin the proxy's session
-        )
+        return open_verified(target, target.password(), application, max(2, round(timeout)))
     except psycopg.OperationalError as exc:
         lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
         raise ConnectionProblem(
