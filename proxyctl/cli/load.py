@@ -109,7 +109,7 @@ def load(
         typer.Option(
             metavar="HOST:PORT",
             help="The database itself: its pg_stat_activity counts the database "
-            "connections every 200 ms. Default: the writer endpoint with --direct, else "
+            "connections every 100 ms. Default: the writer endpoint with --direct, else "
             "not measured.",
         ),
     ] = None,

@@ -7,10 +7,12 @@ the test itself recorded within the probe interval plus 100 ms.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -18,7 +20,9 @@ import pytest
 import trustme
 
 from proxyctl.db.probe import Endpoint, Mode, ProbeError, Prober, TokenCache, classify
+from proxyctl.drill.run import START_LEAD
 from proxyctl.model.probe import ErrorClass, Outcome, ProbeSample
+from proxyctl.steady import steady_collector
 from tests.pg import (
     APP_DATABASE,
     APP_PASSWORD,
@@ -53,16 +57,18 @@ def endpoint(server: PgServer, label: str = "db", **kw: object) -> Endpoint:
 
 @contextmanager
 def probing(*probers: Prober) -> Iterator[float]:
-    """Start the probers on one schedule; yields its start (monotonic) and stops them all.
-    The first probe is due a moment after the call, once every prober's threads are up."""
-    start = time.monotonic() + 0.05
-    for prober in probers:
-        prober.start(at=start)
-    try:
-        yield start
-    finally:
+    """Start the probers on one schedule, as the drill does; yields its start (monotonic)
+    and stops them all. The first probe is due a moment after the call, once every
+    prober's threads are up; the garbage collector is held steady meanwhile."""
+    with steady_collector():
+        start = time.monotonic() + START_LEAD
         for prober in probers:
-            prober.stop()
+            prober.start(at=start)
+        try:
+            yield start
+        finally:
+            for prober in probers:
+                prober.stop()
 
 
 def by_seq(samples: list[ProbeSample], label: str | None = None) -> list[ProbeSample]:
@@ -109,6 +115,57 @@ def test_steady_state_probes_are_all_ok_and_on_schedule(pg_tls: PgServer, mode: 
         assert (s.outcome, s.server_addr, s.in_recovery) == (Outcome.OK, "127.0.0.1", False)
         assert s.error_class is None and s.latency is not None and s.latency < 2.0
         assert s.endpoint == "db" and s.wall_time.tzinfo is not None
+
+
+def test_a_full_garbage_collection_while_probing_does_not_make_probes_late(
+    pg_tls: PgServer,
+) -> None:
+    """A process with a large heap (a runbook's, or this suite's) stops every thread for a
+    full collection, as the interpreter starts one on its own: here one is started at a
+    known moment, with 2,000,000 objects alive (a pass over them takes 0.3 s here)."""
+    ballast = [{"n": [i]} for i in range(1_000_000)]
+    samples: list[ProbeSample] = []
+    prober = Prober(endpoint(pg_tls), samples.append, interval=0.1)
+    with probing(prober):
+        time.sleep(0.5)
+        gc.collect()
+        time.sleep(0.5)
+    assert len(ballast) == 1_000_000  # alive through the collection
+
+    samples = by_seq(samples)
+    assert len(samples) >= 9
+    assert_on_schedule(samples, 0.1)
+
+
+def test_the_drill_holds_the_collector_steady_while_its_probers_run() -> None:
+    from proxyctl.drill.run import Drill, run_drill
+    from proxyctl.drill.samples import DrillSettings, EndpointKind
+    from proxyctl.drill.samples import Endpoint as Probed
+    from proxyctl.drill.trigger import no_trigger
+    from tests.drill.views import RecordingView
+
+    frozen: list[int] = []
+
+    class Counting:
+        """A prober that only notes how many objects the collector leaves alone."""
+
+        def start(self, at: float | None = None) -> None:
+            frozen.append(gc.get_freeze_count())
+
+        def stop(self) -> None:
+            frozen.append(gc.get_freeze_count())
+
+        def waiting_since(self) -> float | None:
+            return None
+
+    probed = Probed("proxy", EndpointKind.PROXY, "localhost", 5432)
+    started = datetime.now(UTC)
+    settings = DrillSettings(
+        "none", "reconnect", 0.1, 0.5, 0.2, 0.2, 0.3, started=started, endpoints=[probed]
+    )
+    run_drill(Drill(settings, lambda sink, t0: [Counting()], no_trigger()), RecordingView())
+    assert len(frozen) == 2 and min(frozen) > 0  # the heap as it was at the start
+    assert gc.get_freeze_count() == 0  # handed back after
 
 
 # A restart: the measured downtime against the test's own outage window -----------------
