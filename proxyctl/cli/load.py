@@ -113,6 +113,16 @@ def load(
             "not measured.",
         ),
     ] = None,
+    cloudwatch_wait: Annotated[
+        str,
+        typer.Option(
+            metavar="DURATION",
+            help="For --proxy without a monitor: wait up to this long after the run for "
+            "CloudWatch to publish the proxy's ClientConnections and DatabaseConnections "
+            "for the run's minutes (a minute or more in AWS). 0s reads once without "
+            "waiting. Default: 3m.",
+        ),
+    ] = "3m",
     max_p99: Annotated[
         float | None,
         typer.Option(
@@ -157,9 +167,11 @@ def load(
     runs against each --endpoint (or the writer endpoint with --direct). Reports
     connections served, failures by class (too many connections, the proxy's borrow
     timeout, auth, TLS, timeout, refused), connect and query latency, and the database
-    connections counted with --monitor. Read-only statements unless --write; a run of
-    more than 200 clients or 10,000 connections asks first (--yes). Ctrl-C stops at
-    once and writes the partial report (exit 130); --max-p99 and --max-errors exit 6.
+    connections counted with --monitor (or, for --proxy without one, the proxy's
+    CloudWatch minutes, waited for up to --cloudwatch-wait). Read-only statements
+    unless --write; a run of more than 200 clients or 10,000 connections asks first
+    (--yes). Ctrl-C stops at once and writes the partial report (exit 130);
+    --max-p99 and --max-errors exit 6.
 
     \b
     Examples:
@@ -184,5 +196,6 @@ def load(
         max_errors=max_errors,
         report=report,
         force=force,
+        cloudwatch_wait=cloudwatch_wait,
     )
     raise typer.Exit(run(app, request))

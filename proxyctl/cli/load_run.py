@@ -10,12 +10,15 @@ from typing import TYPE_CHECKING
 from proxyctl.errors import CheckFailed, ExitCode, UsageError
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from proxyctl.app import App
+    from proxyctl.load.cloudwatch import ProxyCount
     from proxyctl.load.generator import Load
     from proxyctl.load.measure import EndpointResult
     from proxyctl.load.plan import LoadOptions
     from proxyctl.load.result import LoadResult
-    from proxyctl.load.run import Endpoint
+    from proxyctl.load.run import Endpoint, ProxyCounter
     from proxyctl.reach import ConnectionOptions, Found
 
 
@@ -30,6 +33,13 @@ class LoadRequest:
     max_errors: int | None = None
     report: Path | None = None
     force: bool = False
+    cloudwatch_wait: str = "3m"
+
+
+def cloudwatch_wait(r: LoadRequest) -> float:
+    from proxyctl.validate import duration
+
+    return duration(r.cloudwatch_wait, "--cloudwatch-wait", 0, 3600)
 
 
 def check(r: LoadRequest) -> Load:
@@ -54,6 +64,7 @@ def check(r: LoadRequest) -> Load:
         raise UsageError("--max-p99: more than 0 ms.", field="--max-p99")
     if r.max_errors is not None and r.max_errors < 0:
         raise UsageError("--max-errors: 0 or more.", field="--max-errors")
+    cloudwatch_wait(r)
     return load
 
 
@@ -74,13 +85,31 @@ def run(app: App, r: LoadRequest) -> int:
     from proxyctl.cli.load_view import LiveView
 
     view = LiveView(quiet=app.json)
+    count = _proxy_counter(app, cloudwatch_wait(r))
     try:
-        results, interrupted = run_load(load, endpoints, view), False
+        results, interrupted = run_load(load, endpoints, view, count), False
     except Interrupted as stop:
         results, interrupted = stop.results, True
     finally:
         view.close()
     return finish(app, r, load, results, interrupted)
+
+
+def _proxy_counter(app: App, wait: float) -> ProxyCounter:
+    """How a proxy's CloudWatch minutes are read for a run that no monitor counted."""
+    from proxyctl.load import cloudwatch
+
+    def count(proxy: str, began: datetime, ended: datetime) -> ProxyCount:
+        return cloudwatch.count(
+            lambda window: cloudwatch.read_minutes(app.clients.cloudwatch, proxy, window),
+            proxy,
+            began,
+            ended,
+            wait,
+            waiting=app.note,
+        )
+
+    return count
 
 
 def finish(
@@ -150,7 +179,8 @@ def resolve(app: App, r: LoadRequest) -> list[Endpoint]:
         listed.insert(0, ("direct", *writer))
         monitor = monitor or found.target(*writer)
     first = "proxy" if found.proxy is not None or is_proxy_host(named.host) else "endpoint"
-    endpoints = [Endpoint(first, named, monitor)]
+    proxy = found.proxy.name if found.proxy is not None else None
+    endpoints = [Endpoint(first, named, monitor, proxy)]
     endpoints += [Endpoint(label, found.target(h, p), monitor) for label, h, p in listed]
     return endpoints
 

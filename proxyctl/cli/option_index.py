@@ -123,6 +123,7 @@ KEYS: dict[str, tuple[str, ...]] = {
         "auth",
         "ca_bundle",
         "clients",
+        "cloudwatch_wait",
         "connections",
         "database",
         "direct",

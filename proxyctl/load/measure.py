@@ -6,7 +6,10 @@ mode). Times are seconds on the monotonic clock since the endpoint's run began."
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import datetime
+
+from proxyctl.load.cloudwatch import ProxyCount
 
 # Fewer samples than this measure nothing: a run shorter than a second of sampling
 # could read 0 database connections while connections came and went between samples.
@@ -41,7 +44,9 @@ class EndpointResult:
     cpu_seconds: float
     interrupted: bool = False
     monitor: str | None = None  # what counted the database's connections, or why nothing
-    first_errors: dict[str, str] = field(default_factory=dict)
+    began_at: datetime | None = None  # wall clock (UTC): the minutes CloudWatch has for it
+    ended_at: datetime | None = None
+    proxy_count: ProxyCount | None = None  # CloudWatch's minutes, when no monitor counted
 
     @property
     def attempted(self) -> int:
@@ -77,15 +82,40 @@ class EndpointResult:
         return self.samples is not None and len(self.samples) >= MIN_SAMPLES
 
     @property
+    def counted_by(self) -> str | None:
+        """What counted the database connections: the monitor's samples, else the proxy's
+        CloudWatch minutes, else nothing."""
+        if self.measured:
+            return "pg_stat_activity"
+        if self.proxy_count is not None and self.proxy_count.database_values:
+            return "cloudwatch"
+        return None
+
+    @property
+    def source(self) -> str | None:
+        """Where the count comes from, or why there is none."""
+        if self.counted_by == "pg_stat_activity" or self.proxy_count is None:
+            return self.monitor
+        return self.proxy_count.note
+
+    @property
     def peak(self) -> int | None:
-        """The most connections a sample saw: a lower bound of the true peak."""
-        return max(s.connections for s in self.samples or []) if self.measured else None
+        """The most connections a sample saw (a lower bound of the true peak), or the
+        busiest CloudWatch minute."""
+        if self.counted_by == "pg_stat_activity":
+            return max(s.connections for s in self.samples or [])
+        if self.counted_by == "cloudwatch" and self.proxy_count is not None:
+            return round(max(self.proxy_count.database_values))
+        return None
 
     @property
     def mean(self) -> float | None:
-        if not self.measured or not self.samples:
-            return None
-        return sum(s.connections for s in self.samples) / len(self.samples)
+        if self.counted_by == "pg_stat_activity" and self.samples:
+            return sum(s.connections for s in self.samples) / len(self.samples)
+        if self.counted_by == "cloudwatch" and self.proxy_count is not None:
+            values = self.proxy_count.database_values
+            return sum(values) / len(values)
+        return None
 
 
 def percentiles(values: list[float]) -> dict[str, float | None]:

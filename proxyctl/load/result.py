@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from proxyctl.load.cloudwatch import ProxyCount
 from proxyctl.load.generator import Load
 from proxyctl.load.measure import (
     EndpointResult,
@@ -52,7 +53,9 @@ def endpoint_document(r: EndpointResult, clients: int) -> dict[str, Any]:
         "connect_latency_histogram": histogram([a.connect for a in r.attempts if a.connect]),
         "database_connections_peak": r.peak,
         "database_connections_mean": None if r.mean is None else round(r.mean, 2),
-        "database_connections_source": r.monitor,
+        "database_connections_source": r.source,
+        "database_connections_counted_by": r.counted_by,
+        "cloudwatch": _cloudwatch(r.proxy_count),
         "clients": clients,
         "generator_cpu_seconds": round(r.cpu_seconds, 3),
         "cpu_ms_per_connection": round(1000 * r.cpu_seconds / r.connections, 3)
@@ -60,6 +63,24 @@ def endpoint_document(r: EndpointResult, clients: int) -> dict[str, Any]:
         else None,
         "interrupted": r.interrupted,
         "per_second": series(r),
+    }
+
+
+def _cloudwatch(count: ProxyCount | None) -> dict[str, Any] | None:
+    """The proxy's minutes as CloudWatch gave them (Sum per minute; None: no value)."""
+    if count is None:
+        return None
+    return {
+        "proxy": count.proxy,
+        "minutes": [
+            {
+                "minute": m.at.isoformat().replace("+00:00", "Z"),
+                "client_connections": m.client_connections,
+                "database_connections": m.database_connections,
+            }
+            for m in count.minutes
+        ],
+        "note": count.note,
     }
 
 
@@ -86,7 +107,13 @@ def _served(e: dict[str, Any]) -> str:
     peak = e["database_connections_peak"]
     if peak and e["client_connections"]:  # a peak of 0 was sampled between connections
         fewer = 100 * (1 - peak / e["client_connections"])
-        text += f" on at most {peak:,} database connections ({fewer:.1f}% fewer)"
+        if e["database_connections_counted_by"] == "pg_stat_activity":
+            text += f" on at most {peak:,} database connections ({fewer:.1f}% fewer)"
+        else:
+            text += (
+                f" on {peak:,} database connections in CloudWatch's busiest minute "
+                f"({fewer:.1f}% fewer)"
+            )
     return text + f", p99 connect {_ms(e['connect_latency_seconds']['p99'])}"
 
 
@@ -125,6 +152,7 @@ def _endpoint_lines(e: dict[str, Any]) -> list[str]:
         f"  connect p50 {_ms(c['p50'])}, p95 {_ms(c['p95'])}, p99 {_ms(c['p99'])}, "
         f"max {_ms(c['max'])}; query p99 {_ms(q['p99'])}",
         f"  database connections: {db}",
+        *_minutes_line(e["cloudwatch"]),
         f"  generator CPU {e['generator_cpu_seconds']} s"
         + (
             f", {e['cpu_ms_per_connection']} ms per connection"
@@ -132,6 +160,20 @@ def _endpoint_lines(e: dict[str, Any]) -> list[str]:
             else ""
         ),
         "",
+    ]
+
+
+def _minutes_line(cloudwatch: dict[str, Any] | None) -> list[str]:
+    if not cloudwatch or not cloudwatch["minutes"]:
+        return []
+
+    def peak(key: str) -> str:
+        values = [m[key] for m in cloudwatch["minutes"] if m[key] is not None]
+        return f"{max(values):,.0f}" if values else "-"
+
+    return [
+        f"  CloudWatch, proxy {cloudwatch['proxy']}, busiest minute: client connections "
+        f"{peak('client_connections')}, database connections {peak('database_connections')}"
     ]
 
 

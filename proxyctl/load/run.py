@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import resource
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from proxyctl.errors import ConnectionProblem
+from proxyctl.load.cloudwatch import ProxyCount
 from proxyctl.load.generator import Load, Storm
 from proxyctl.load.measure import MIN_SAMPLES, EndpointResult
 from proxyctl.load.monitor import Monitor
@@ -28,6 +31,7 @@ class Endpoint:
     label: str  # proxy, direct, or the user's LABEL
     target: Target
     monitor: Target | None  # where pg_stat_activity is read; None: not measured
+    proxy: str | None = None  # the RDS proxy it is, whose CloudWatch minutes count it too
 
 
 class View(Protocol):
@@ -44,7 +48,15 @@ class Interrupted(Exception):
         self.results = results
 
 
-def run(load: Load, endpoints: list[Endpoint], view: View) -> list[EndpointResult]:
+ProxyCounter = Callable[[str, datetime, datetime], ProxyCount]  # proxy, run's start and end
+
+
+def run(
+    load: Load, endpoints: list[Endpoint], view: View, count_proxy: ProxyCounter | None = None
+) -> list[EndpointResult]:
+    """Each endpoint in turn; then, for a proxy that no monitor counted, its CloudWatch
+    minutes (COUNT_PROXY), read once every endpoint has run so that the wait for them
+    overlaps the other endpoints' runs."""
     results: list[EndpointResult] = []
     with steady_collector():  # no full garbage collection pass is timed as a connect
         for endpoint in endpoints:
@@ -52,6 +64,13 @@ def run(load: Load, endpoints: list[Endpoint], view: View) -> list[EndpointResul
             results.append(result)
             if result.interrupted:
                 raise Interrupted(results)
+    try:
+        for endpoint, result in zip(endpoints, results, strict=True):
+            began, ended = result.began_at, result.ended_at
+            if count_proxy and endpoint.proxy and began and ended and not result.measured:
+                result.proxy_count = count_proxy(endpoint.proxy, began, ended)
+    except KeyboardInterrupt:  # the load's own figures are whole: report them
+        raise Interrupted(results) from None
     return results
 
 
@@ -79,31 +98,35 @@ def _open_monitor(endpoint: Endpoint) -> Monitor | None:
 
 
 def run_endpoint(load: Load, endpoint: Endpoint, view: View) -> EndpointResult:
-    monitor = _open_monitor(endpoint)
+    """The load against ENDPOINT. Ctrl-C at any point (the monitor connecting, the clients
+    starting, the run) stops it at once: attempts under way are left out."""
+    storm, monitor, interrupted = Storm(load, endpoint.target), None, False
     view.begin(endpoint.label, endpoint.target.where)
-    storm, cpu, interrupted = Storm(load, endpoint.target), _cpu(), False
-    started = time.monotonic()
-    if monitor is not None:  # first: starting hundreds of clients takes a while
-        monitor.start(started)
-    storm.start(started)
+    cpu, began = _cpu(), datetime.now(UTC)
     try:
+        monitor = _open_monitor(endpoint)
+        started = time.monotonic()
+        if monitor is not None:  # first: starting hundreds of clients takes a while
+            monitor.start(started)
+        storm.start(started)
         while storm.running():
             storm.wait(TICK)
             view.update(storm)
-    except KeyboardInterrupt:  # stop at once: attempts under way are left out
+    except KeyboardInterrupt:
         storm.stop.set()
         interrupted = True
-    elapsed = storm.now()
     samples = monitor.stop() if monitor is not None else None
     result = EndpointResult(
         label=endpoint.label,
         where=endpoint.target.where,
-        elapsed=elapsed,
+        elapsed=storm.now() if storm.started else 0.0,
         attempts=list(storm.attempts),
         samples=samples,
         cpu_seconds=_cpu() - cpu,
         interrupted=interrupted,
         monitor=_monitor_note(endpoint, monitor, len(samples or [])),
+        began_at=began,
+        ended_at=datetime.now(UTC),
     )
     view.end(result)
     return result

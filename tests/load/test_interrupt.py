@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -20,7 +21,8 @@ ENDPOINT_KEYS = {
     "client_connections", "elapsed_seconds", "connections_per_second",
     "connect_latency_seconds", "query_latency_seconds", "connect_latency_histogram",
     "database_connections_peak",
-    "database_connections_mean", "database_connections_source", "clients",
+    "database_connections_mean", "database_connections_source",
+    "database_connections_counted_by", "cloudwatch", "clients",
     "generator_cpu_seconds", "cpu_ms_per_connection", "interrupted", "per_second",
 }  # fmt: skip
 CLASSES = {"too_many_connections", "borrow_timeout", "auth", "tls", "timeout", "refused", "other"}
@@ -53,6 +55,37 @@ def test_ctrl_c_stops_at_once_and_writes_the_partial_report(
     endpoint = document["endpoints"][0]
     assert endpoint["interrupted"] is True and endpoint["attempted"] > 0
     assert endpoint["elapsed_seconds"] < 60
+    assert "interrupted (Ctrl-C): the figures are partial" in out
+
+
+def test_ctrl_c_while_the_monitor_connects_still_writes_the_report(
+    small_db: PgServer, tmp_path: Path
+) -> None:
+    """The monitor's connection is opened before any load: a database that does not answer
+    holds it there, and Ctrl-C then must still end with the (empty) report."""
+    report = tmp_path / "load.json"
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        monitor = f"127.0.0.1:{silent.getsockname()[1]}"
+        args = [*options(small_db.port, small_db.ca_file), "--monitor", monitor]
+        child = subprocess.Popen(
+            [sys.executable, "-m", "proxyctl", "load", *args, "--report", str(report)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ, text=True,
+        )  # fmt: skip
+        try:
+            silent.settimeout(30)
+            held, _ = silent.accept()  # the monitor is connecting: it waits for an answer
+            time.sleep(0.3)
+            child.send_signal(signal.SIGINT)
+            out, err = child.communicate(timeout=30)
+            held.close()
+        finally:
+            child.kill()
+    assert child.returncode == 130, err
+    document = json.loads(report.read_text())
+    assert document["interrupted"] is True
+    assert [(e["label"], e["attempted"], e["interrupted"]) for e in document["endpoints"]] == [
+        ("endpoint", 0, True)
+    ]
     assert "interrupted (Ctrl-C): the figures are partial" in out
 
 
