@@ -89,6 +89,11 @@ if has failover-test; then
     run proxyctl failover-test --proxy orders-proxy --user postgres --trigger aws --yes --report "$out/drill.md"
     echo "the drill's report: $out/drill.md"
 fi
+if has load; then
+    # A storm of cold-Lambda connections through the proxy, then straight at the writer:
+    # the writer's pg_stat_activity counts the database connections each one used.
+    run proxyctl load --proxy orders-proxy --user postgres --direct --connections 300 --clients 20
+fi
 if has status; then
     # CloudWatch holds a value a minute, and status leaves out the minute still running
     # (not every proxy node has reported yet): wait for this one to end.

@@ -53,10 +53,11 @@ def run_window(began: datetime, ended: datetime) -> Window:
 
 
 def minutes_text(window: Window) -> str:
+    """ "minute 18:40 UTC" or "minutes 18:40-18:42 UTC"."""
     last = window.end - timedelta(seconds=PERIOD)
     if last == window.start:
-        return f"{window.start:%H:%M} UTC"
-    return f"{window.start:%H:%M}-{last:%H:%M} UTC"
+        return f"minute {window.start:%H:%M} UTC"
+    return f"minutes {window.start:%H:%M}-{last:%H:%M} UTC"
 
 
 def read_minutes(cloudwatch: Any, proxy: str, window: Window) -> tuple[Minute, ...]:
@@ -99,7 +100,7 @@ def count(
                 return ProxyCount(proxy, minutes, _note(proxy, window, minutes, wait))
         if not told:
             waiting(
-                f"waiting up to {duration_text(wait)} for CloudWatch's minutes "
+                f"waiting up to {duration_text(wait)} for CloudWatch's "
                 f"{minutes_text(window)} of proxy {proxy} (--cloudwatch-wait 0s does not wait)"
             )
             told = True
@@ -111,11 +112,11 @@ def _note(proxy: str, window: Window, minutes: tuple[Minute, ...], wait: float) 
     missing = sum(1 for m in minutes if m.database_connections is None)
     if missing:
         return (
-            f"CloudWatch had not published {missing} of the {len(minutes)} minutes "
-            f"{minutes_text(window)} after {duration_text(wait)}: `proxyctl status {proxy}` "
-            "shows them later (or wait longer with --cloudwatch-wait)"
+            f"CloudWatch had not published {'' if len(minutes) == 1 else f'{missing} of '}the "
+            f"run's {minutes_text(window)} after {duration_text(wait)}: `proxyctl status "
+            f"{proxy}` shows it later (or wait longer with --cloudwatch-wait)"
         )
     return (
-        f"CloudWatch DatabaseConnections of proxy {proxy}, one value a minute over "
-        f"{minutes_text(window)} (all of the proxy's clients in those minutes)"
+        f"CloudWatch DatabaseConnections of proxy {proxy}, one value a minute, "
+        f"{minutes_text(window)}, counting all of the proxy's clients"
     )

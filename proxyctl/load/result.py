@@ -102,19 +102,29 @@ def _ms(seconds: float | None) -> str:
     return "-" if seconds is None else f"{seconds * 1000:,.0f} ms"
 
 
-def _served(e: dict[str, Any]) -> str:
+def _served(e: dict[str, Any], first: bool = True) -> str:
+    """FIRST: the endpoint the run is about, whose pooling the "fewer" share states; a
+    direct endpoint's peak is the one to compare it with, not a saving of its own."""
     text = f"{e['client_connections']:,} client connections served"
     peak = e["database_connections_peak"]
-    if peak and e["client_connections"]:  # a peak of 0 was sampled between connections
+    by = e["database_connections_counted_by"]
+    if by == "pg_stat_activity" and peak and e["client_connections"]:  # 0: between samples
         fewer = 100 * (1 - peak / e["client_connections"])
-        if e["database_connections_counted_by"] == "pg_stat_activity":
-            text += f" on at most {peak:,} database connections ({fewer:.1f}% fewer)"
-        else:
-            text += (
-                f" on {peak:,} database connections in CloudWatch's busiest minute "
-                f"({fewer:.1f}% fewer)"
-            )
-    return text + f", p99 connect {_ms(e['connect_latency_seconds']['p99'])}"
+        text += f" on at most {peak:,} database connections"
+        text += f" ({fewer:.1f}% fewer)" if first else ""
+    text += f", p99 connect {_ms(e['connect_latency_seconds']['p99'])}"
+    if by == "cloudwatch":  # one value a minute: only its own two gauges compare
+        busiest = max(
+            (m for m in e["cloudwatch"]["minutes"] if m["database_connections"] is not None),
+            key=lambda m: m["database_connections"],
+        )
+        clients = busiest["client_connections"]
+        text += (
+            f" (CloudWatch's busiest minute: "
+            f"{'-' if clients is None else f'{clients:,.0f}'} client connections on "
+            f"{busiest['database_connections']:,.0f} database connections)"
+        )
+    return text
 
 
 def headline(endpoints: list[dict[str, Any]]) -> str:
@@ -127,7 +137,7 @@ def headline(endpoints: list[dict[str, Any]]) -> str:
         text = f"{e['label']}: " + (
             f"{refused:,} refused with too many connections"
             if refused
-            else _served(e) + _failures(e, ", ")
+            else _served(e, first=False) + _failures(e, ", ")
         )
         parts.append(text)
     return "; ".join(parts)
@@ -167,13 +177,13 @@ def _minutes_line(cloudwatch: dict[str, Any] | None) -> list[str]:
     if not cloudwatch or not cloudwatch["minutes"]:
         return []
 
-    def peak(key: str) -> str:
-        values = [m[key] for m in cloudwatch["minutes"] if m[key] is not None]
-        return f"{max(values):,.0f}" if values else "-"
+    def shown(value: float | None) -> str:
+        return "-" if value is None else f"{value:,.0f}"
 
-    return [
-        f"  CloudWatch, proxy {cloudwatch['proxy']}, busiest minute: client connections "
-        f"{peak('client_connections')}, database connections {peak('database_connections')}"
+    return [f"  CloudWatch, proxy {cloudwatch['proxy']}, one value a minute:"] + [
+        f"    {m['minute'][11:16]} UTC  client connections {shown(m['client_connections'])}, "
+        f"database connections {shown(m['database_connections'])}"
+        for m in cloudwatch["minutes"]
     ]
 
 

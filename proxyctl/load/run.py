@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 
 TICK = 0.25  # how often the live view is redrawn
 NOT_MEASURED = (
-    "database connections not measured: give --monitor HOST:PORT (the database itself, "
-    "not the proxy) to count them"
+    "not measured: give --monitor HOST:PORT (the database itself, not the proxy) to count "
+    "them, or --proxy NAME for its CloudWatch minutes"
 )
 
 

@@ -26,7 +26,8 @@ def test_the_tour_runs_every_command_it_prints(tmp_path: Path) -> None:
     shown = re.findall(r"^\$ proxyctl (\S+(?: \S+)?)", run.stdout, re.MULTILINE)
     assert [s for s in shown if not s.startswith("lab env")] == [
         *("lab up", "init --yes", "check --proxy", "token --proxy", "connect --proxy"),
-        *("failover-test --proxy", "status orders-proxy", "pinning --from-logs", "lab down"),
+        *("failover-test --proxy", "load --proxy", "status orders-proxy"),
+        *("pinning --from-logs", "lab down"),
     ]
     assert "OK: postgres@orders-proxy." in run.stdout  # check, through the lab's front
     assert "expires at" in run.stdout  # token inspect
@@ -36,6 +37,17 @@ def test_the_tour_runs_every_command_it_prints(tmp_path: Path) -> None:
         r"^Pinned sessions in /aws/rds/proxy/orders-proxy .*: 1 logged\.$", run.stdout, re.MULTILINE
     )
     assert re.search(r"^proxy: [\d.]+ s unavailable, direct: [\d.]+ s", run.stdout, re.MULTILINE)
+    # The storm: every connection served through the proxy, on no more database connections
+    # than the lab pooler allows (its pool of 20), counted at the database itself.
+    served = re.search(
+        r"^300 client connections served on at most (\d+) database connections \([\d.]+% "
+        r"fewer\), p99 connect [\d,]+ ms; direct: 300 client connections served on at most "
+        r"(\d+) database connections",
+        run.stdout,
+        re.MULTILINE,
+    )
+    assert served, run.stdout[run.stdout.find("$ proxyctl load") :][:2500]
+    assert int(served[1]) <= 20  # the lab pooler's pool size
     # The front's metrics reached the stand-in, and status reads them back.
     status = run.stdout[run.stdout.find("$ proxyctl status") :][:2500]
     assert re.search(r"^  connections .*\d client connections", status, re.MULTILINE), status
