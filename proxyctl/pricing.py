@@ -26,13 +26,31 @@ class Price:
     confirmed: bool  # False: the figure is remembered, not seen on the source that day
 
 
-# us-east-1 on-demand. On 2026-11-29 the stored copy of AWS's pricing page could not be
-# found by search, so both figures are the long-published ones, marked not confirmed.
+# us-east-1 on-demand, checked 2026-11-29. AWS's pricing page and price list are not
+# reachable from here, so neither figure is marked confirmed: the vCPU rate and its
+# minimum were compared with a public document that quotes both (the price list entry
+# USE1-RDS:ProxyUsage, "$0.015 per hour per vCPU of the RDS PostgreSQL instances associated
+# with an RDS Proxy", and the page's "Minimum Charge: 2 vCPUs", retrieved 2026-08-17); the
+# 8-ACU minimum (usage type RDS:Proxy-ASv2-Usage) is stated by two public documents; no
+# source seen gives the us-east-1 ACU rate, so $0.015 is the long-published figure.
 VCPU_PRICE = Price(
-    0.015, "vCPU", 2, "us-east-1", "2026-11-29", f"{PRICING_PAGE} (not confirmed)", False
+    0.015,
+    "vCPU",
+    2,
+    "us-east-1",
+    "2026-11-29",
+    f"{PRICING_PAGE} (not confirmed there: price list USE1-RDS:ProxyUsage and the 2-vCPU "
+    "minimum as quoted elsewhere on 2026-08-17)",
+    False,
 )
 ACU_PRICE = Price(
-    0.015, "ACU", 8, "us-east-1", "2026-11-29", f"{PRICING_PAGE} (not confirmed)", False
+    0.015,
+    "ACU",
+    8,
+    "us-east-1",
+    "2026-11-29",
+    f"{PRICING_PAGE} (not confirmed: the 8-ACU minimum as published elsewhere; the rate unchecked)",
+    False,
 )
 
 # vCPUs and nominal memory (GiB) per size, the same in each family below except x2g's memory.
