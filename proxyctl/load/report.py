@@ -52,6 +52,27 @@ def endpoints_table(result: LoadResult) -> Table:
     return header, rows
 
 
+def cloudwatch_table(result: LoadResult) -> Table | None:
+    """The proxy's own minutes, for the endpoints CloudWatch counted (None: none did)."""
+    header = ["endpoint", "proxy", "minute (UTC)", "client connections", "database connections"]
+    rows = [
+        [e["label"], cw["proxy"], m["minute"], _count(m["client_connections"]),
+         _count(m["database_connections"])]
+        for e in result.endpoints
+        if (cw := e["cloudwatch"])
+        for m in cw["minutes"]
+    ]  # fmt: skip
+    return (header, rows) if rows else None
+
+
+def _count(value: float | None) -> str:
+    return "no value" if value is None else f"{value:,.0f}"
+
+
+def _sources(result: LoadResult) -> list[str]:
+    return [f"{e['label']}: {e['database_connections_source']}" for e in result.endpoints]
+
+
 def _how(result: LoadResult) -> str:
     load: dict[str, Any] = result.load
     bound = (
@@ -66,6 +87,9 @@ def _how(result: LoadResult) -> str:
 def markdown(result: LoadResult) -> str:
     blocks = [f"# {TITLE}", f"**{md_cell(result.headline)}**", md_cell(_how(result))]
     blocks += ["## Endpoints", md_table(endpoints_table(result))]
+    blocks += ["Database connections: " + "; ".join(md_cell(t) for t in _sources(result))]
+    if (minutes := cloudwatch_table(result)) is not None:
+        blocks += ["## The proxy in CloudWatch, one value a minute", md_table(minutes)]
     blocks += [f"Gate broken: {md_cell(g)}" for g in result.gate]
     return "\n\n".join(blocks) + "\n"
 
@@ -79,6 +103,11 @@ def html(result: LoadResult) -> str:
         f"<p>{escape(_how(result))}</p>",
         "<h2>Endpoints</h2>",
         html_table(endpoints_table(result)),
+        "<p>Database connections: " + "; ".join(escape(t) for t in _sources(result)) + "</p>",
+    ]
+    if (minutes := cloudwatch_table(result)) is not None:
+        blocks += ["<h2>The proxy in CloudWatch, one value a minute</h2>", html_table(minutes)]
+    blocks += [
         "<h2>Connections over time</h2>",
         connections_svg(result.endpoints),
         "<h2>Connect latency</h2>",

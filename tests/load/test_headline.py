@@ -47,3 +47,19 @@ def test_an_uncounted_run_says_how_to_count_it() -> None:
     assert "  database connections: not measured: give --monitor HOST:PORT (the database " \
         "itself, not the proxy) to count them, or --proxy NAME for its CloudWatch " \
         "minutes\n" in result.text()  # fmt: skip
+
+
+def test_the_report_files_list_cloudwatch_minutes_and_every_source() -> None:
+    from proxyctl.load.report import render
+
+    minute = datetime(2026, 11, 29, 18, 40, tzinfo=UTC)
+    count = ProxyCount("orders", (Minute(minute, 40.0, 3.0), Minute(minute, None, None)), "CW")
+    result = build(LOAD, [served("proxy", 300, None, proxy_count=count)], False)
+    md = render(result, ".md")
+    assert "## The proxy in CloudWatch, one value a minute" in md
+    assert "| proxy | orders | 2026-11-29T18:40:00Z | 40 | 3 |" in md
+    assert "| proxy | orders | 2026-11-29T18:40:00Z | no value | no value |" in md
+    assert "Database connections: proxy: CW" in md
+    page = render(result, ".html")
+    assert "<h2>The proxy in CloudWatch, one value a minute</h2>" in page
+    assert "<td>no value</td>" in page
