@@ -1,11 +1,18 @@
 """The live view of a load run on stderr: a line when each endpoint starts and ends, and
 on a terminal, in between, a progress bar redrawn with the attempts, rate, errors and
-connect p99 so far. Elsewhere (a pipe, a file, --output json) nothing is redrawn."""
+connect p99 so far. Elsewhere (a pipe, a file, --output json) nothing is redrawn.
+
+This module is imported only when a load runs, so rich's progress costs `--help` nothing."""
 
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from rich.console import Console, RenderableType
+from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn
+from rich.text import Text
 
 from proxyctl.output import clean, for_rich
 
@@ -20,8 +27,8 @@ class LiveView:
     def __init__(self, quiet: bool) -> None:
         self.quiet = quiet
         self.tty = sys.stderr.isatty() and not quiet
-        self.progress: Any = None
-        self.task: Any = None
+        self.progress: Bar | None = None
+        self.task = TaskID(0)
         self.label = ""
 
     def begin(self, label: str, where: str) -> None:
@@ -33,10 +40,10 @@ class LiveView:
         if not self.tty:
             return
         if self.progress is None:
-            self.progress = _bar()
+            self.progress = Bar()
             self.task = self.progress.add_task(for_rich(self.label), total=1.0, figures="")
             self.progress.start()
-        figures = f"{progress_line(storm)}  {HINT}"
+        figures = progress_line(storm)
         done = share(storm.load, storm.now(), len(storm.attempts))
         self.progress.update(self.task, completed=done, figures=figures, refresh=True)
 
@@ -55,23 +62,28 @@ class LiveView:
             self.progress = None
 
 
-def _bar() -> Any:
-    """One row: the endpoint's label, the bar, its percentage, then the figures so far.
-    Redrawn only by update (every tick of the run), not by a timer of its own; stdout is
-    left alone (the report goes there, maybe to a file)."""
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+class Bar(Progress):
+    """Two rows, so that an 80-column terminal holds them without wrapping or squeezing the
+    bar: the endpoint's label, the bar, its percentage and how to stop; under them, the
+    figures so far. Redrawn by update at each tick of the run, not by a timer of its own;
+    stdout is left alone (the report goes there, maybe to a file)."""
 
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(bar_width=30),
-        TaskProgressColumn(),
-        TextColumn("{task.fields[figures]}", markup=False),
-        console=Console(stderr=True),
-        auto_refresh=False,
-        transient=True,
-        redirect_stdout=False,
-    )
+    def __init__(self) -> None:
+        super().__init__(
+            TextColumn("{task.description}"),
+            BarColumn(bar_width=40),
+            TaskProgressColumn(),
+            TextColumn(HINT, markup=False),
+            console=Console(stderr=True),
+            auto_refresh=False,
+            transient=True,
+            redirect_stdout=False,
+        )
+
+    def get_renderables(self) -> Iterable[RenderableType]:
+        yield self.make_tasks_table(self.tasks)
+        for task in self.tasks:
+            yield Text("  " + task.fields["figures"])
 
 
 def share(load: Load, elapsed: float, attempts: int) -> float:

@@ -19,27 +19,26 @@ from tests.conftest import Cli
 from tests.load.conftest import options
 
 ENV = {"PGPASSWORD": "app-password"}  # never on the command line
+BAR = re.compile(r"(?P<label>.+?) [━╸╺ ]+ +(?P<percent>\d+)% " + re.escape(HINT))
 FIGURES = re.compile(
-    r"(?P<percent>\d+)% (?P<attempts>[\d,]+) attempts, [\d,]+/s, (?P<errors>[\d,]+) errors, "
-    r"p99 connect [\d,]+ ms, (?P<elapsed>\d+) s  " + re.escape(HINT)
+    r"  (?P<attempts>[\d,]+) attempts, [\d,]+/s, (?P<errors>[\d,]+) errors, "
+    r"p99 connect [\d,]+ ms, (?P<elapsed>\d+) s"
 )
 SHOWN = re.compile(rb"\x1b\[\?25h")  # the cursor shown again
 HIDDEN = re.compile(rb"\x1b\[\?25l")
 
 
-def bar(term: Terminal, label: str) -> re.Match[str]:
-    """The bar's row of LABEL on the screen: label, bar, percentage, figures."""
-    (row,) = [line for line in term.screen.splitlines() if HINT in line]
-    found = FIGURES.search(row)
-    assert row.startswith(f"{label} ") and found is not None, row
+def bar(term: Terminal, label: str) -> dict[str, int]:
+    """The bar of LABEL on the screen: label, bar, percentage and how to stop; under it,
+    the figures so far."""
+    lines = term.screen.splitlines()
+    (at,) = [n for n, line in enumerate(lines) if HINT in line]
+    row, below = BAR.fullmatch(lines[at]), FIGURES.fullmatch(lines[at + 1])
+    assert row is not None and below is not None and row["label"] == label, lines[at : at + 2]
     # The bar itself: its done part (the rest is blank under NO_COLOR, as the tests run).
-    percent = int(found["percent"])
-    assert "━" in row if percent >= 5 else percent > 0 or "━" not in row, row
-    return found
-
-
-def number(found: re.Match[str], name: str) -> int:
-    return int(found[name].replace(",", ""))
+    percent = int(row["percent"])
+    assert "━" in row[0] if percent >= 5 else percent > 0 or "━" not in row[0], row[0]
+    return {"percent": percent} | {k: int(v.replace(",", "")) for k, v in below.groupdict().items()}
 
 
 def cursor_shown(raw: bytes) -> bool:
@@ -55,23 +54,25 @@ def test_the_bar_is_redrawn_with_the_figures_so_far(small_db: PgServer, tmp_path
         "--duration", "4s", "--endpoint", f"[/oops]={where}",
     ]  # fmt: skip
     with out.open("wb") as stdout, Terminal(args, env=ENV, stdout=stdout.fileno()) as term:
-        term.expect(f"1 s  {HINT}")
+        term.expect(HINT)
+        term.expect(", 1 s")
         early = bar(term, "endpoint")
-        term.expect(f"3 s  {HINT}")
+        term.expect(", 3 s")
         late = bar(term, "endpoint")
         term.expect("[/oops]: loading")
-        term.expect(f"1 s  {HINT}")
+        term.expect(HINT)
+        term.expect(", 1 s")
         other = bar(term, "[/oops]")  # a label from outside, shown as text
         code = term.finish()
     report = out.read_text()
     assert code == 0, term.screen
-    # Redrawn in place: later, more attempts and a larger share, on one row.
-    assert number(late, "attempts") > number(early, "attempts") > 0
+    # Redrawn in place (bar() finds one bar on the screen): later, more attempts, larger share.
+    assert late["attempts"] > early["attempts"] > 0
     for found in (early, late, other):  # the share of --duration 4s that has passed
-        elapsed = number(found, "elapsed")
-        assert 25 * (elapsed - 0.5) - 1 <= number(found, "percent") <= 25 * (elapsed + 0.5) + 1
-        assert number(found, "errors") == 0
-    assert number(late, "percent") > number(early, "percent")
+        elapsed = found["elapsed"]
+        assert 25 * (elapsed - 0.5) - 1 <= found["percent"] <= 25 * (elapsed + 0.5) + 1
+        assert found["errors"] == 0
+    assert late["percent"] > early["percent"]
     # At the end the bars are gone: the end lines and the report (on stdout) stay.
     assert HINT not in term.screen and "MarkupError" not in term.screen
     for label in ("endpoint", "[/oops]"):
@@ -89,8 +90,9 @@ def test_ctrl_c_takes_the_bar_away_and_reports(small_db: PgServer, tmp_path: Pat
     args = ["load", *options(small_db.port, small_db.ca_file), "--clients", "3",
             "--duration", "5m"]  # fmt: skip
     with out.open("wb") as stdout, Terminal(args, env=ENV, stdout=stdout.fileno()) as term:
-        term.expect(f"1 s  {HINT}")
-        seen = number(bar(term, "endpoint"), "attempts")
+        term.expect(HINT)
+        term.expect(", 1 s")
+        seen = bar(term, "endpoint")["attempts"]
         term.proc.send_signal(signal.SIGINT)  # what Ctrl-C sends (the pty is no ctty)
         code = term.finish()
     assert code == 130, term.screen
