@@ -154,6 +154,7 @@ TIMING_MODULES = {
     "tests/db/test_probe.py",
     "tests/drill/test_freeze.py",
     "tests/load/test_interrupt.py",
+    "tests/load/test_live_view.py",
     "tests/drill/test_promotion.py",
     "tests/drill/test_run.py",
     "tests/drill/test_trigger_command.py",

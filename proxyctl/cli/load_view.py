@@ -1,23 +1,34 @@
-"""The live view of a load run on stderr: one line per endpoint, redrawn on a terminal
-with the rate, errors and connect p99 so far; a line at the start and end elsewhere."""
+"""The live view of a load run on stderr: a line when each endpoint starts and ends, and
+on a terminal, in between, a progress bar redrawn with the attempts, rate, errors and
+connect p99 so far. Elsewhere (a pipe, a file, --output json) nothing is redrawn.
+
+This module is imported only when a load runs, so rich's progress costs `--help` nothing."""
 
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from rich.console import Console, RenderableType
+from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn
+from rich.text import Text
 
 from proxyctl.output import clean, for_rich
 
 if TYPE_CHECKING:
-    from proxyctl.load.generator import Storm
+    from proxyctl.load.generator import Load, Storm
     from proxyctl.load.measure import EndpointResult
+
+HINT = "(Ctrl-C stops and reports)"
 
 
 class LiveView:
     def __init__(self, quiet: bool) -> None:
         self.quiet = quiet
         self.tty = sys.stderr.isatty() and not quiet
-        self.status: Any = None
+        self.progress: Bar | None = None
+        self.task = TaskID(0)
         self.label = ""
 
     def begin(self, label: str, where: str) -> None:
@@ -28,13 +39,13 @@ class LiveView:
     def update(self, storm: Storm) -> None:
         if not self.tty:
             return
-        line = clean(f"{self.label}: {progress_line(storm)}  (Ctrl-C stops and reports)")
-        if self.status is None:
-            from rich.console import Console
-
-            self.status = Console(stderr=True).status(for_rich(line))
-            self.status.start()
-        self.status.update(for_rich(line))
+        if self.progress is None:
+            self.progress = Bar()
+            self.task = self.progress.add_task(for_rich(self.label), total=1.0, figures="")
+            self.progress.start()
+        figures = progress_line(storm)
+        done = share(storm.load, storm.now(), len(storm.attempts))
+        self.progress.update(self.task, completed=done, figures=figures, refresh=True)
 
     def end(self, result: EndpointResult) -> None:
         self.close()
@@ -45,9 +56,45 @@ class LiveView:
             )
 
     def close(self) -> None:
-        if self.status is not None:
-            self.status.stop()
-            self.status = None
+        """Take the bar away (the end line says how it went) and show the cursor again."""
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
+
+
+class Bar(Progress):
+    """Two rows, so that an 80-column terminal holds them without wrapping or squeezing the
+    bar: the endpoint's label, the bar, its percentage and how to stop; under them, the
+    figures so far. Redrawn by update at each tick of the run, not by a timer of its own;
+    stdout is left alone (the report goes there, maybe to a file)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            TextColumn("{task.description}"),
+            BarColumn(bar_width=40),
+            TaskProgressColumn(),
+            TextColumn(HINT, markup=False),
+            console=Console(stderr=True),
+            auto_refresh=False,
+            transient=True,
+            redirect_stdout=False,
+        )
+
+    def get_renderables(self) -> Iterable[RenderableType]:
+        yield self.make_tasks_table(self.tasks)
+        for task in self.tasks:
+            yield Text("  " + task.fields["figures"])
+
+
+def share(load: Load, elapsed: float, attempts: int) -> float:
+    """How far the run is, 0 to 1: by time under --duration, by attempts under
+    --connections; with both, it ends at whichever comes first, so the larger share."""
+    shares = [0.0]
+    if load.duration:
+        shares.append(elapsed / load.duration)
+    if load.total:
+        shares.append(attempts / load.total)
+    return min(1.0, max(shares))
 
 
 def progress_line(storm: Storm) -> str:
