@@ -19,7 +19,11 @@ class Advice:
     def text(self) -> str:
         ev = self.evidence
         kind = "Aurora cluster" if ev.kind == "cluster" else "RDS instance"
-        lines = [f"RDS Proxy for {ev.identifier} ({kind}, {ev.engine}): {self.verdict}", ""]
+        head = f"RDS Proxy for {ev.identifier} ({kind}, {ev.engine}): {self.verdict}"
+        if ev.proxies:  # the question is answered already: say so where the verdict is
+            behind = ", ".join(f"{name} ({status})" for name, status in ev.proxies)
+            head += f"; it is already behind {behind}"
+        lines = [head, ""]
         lines += [f"  - [{r.weight}] {r.text}" for r in self.reasons]
         lines += ["", "Evidence", *_instances(ev), *_connections(ev), *_lambdas(ev), *_activity(ev)]
         lines += _proxies(ev)

@@ -99,6 +99,11 @@ def test_json_has_every_figure_and_its_source(cli: Cli, aws: str) -> None:
     assert ev["cost"]["monthly"] == 43.8
     assert ev["cost"]["price"]["checked"] == "2026-11-29"
     assert "already behind the RDS proxy orders (available)" in str(doc["reasons"])
+    text = cli("advise", "--db-cluster", "orders-db").stdout
+    assert text.startswith(
+        "RDS Proxy for orders-db (Aurora cluster, aurora-postgresql): likely useful; it is "
+        "already behind orders (available)\n"
+    ), text
 
 
 def test_the_price_override_and_a_set_max_connections(cli: Cli, aws: str) -> None:
