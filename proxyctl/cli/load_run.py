@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from proxyctl.app import App
+    from proxyctl.cli.load_view import LiveView
     from proxyctl.load.cloudwatch import ProxyCount
     from proxyctl.load.generator import Load
     from proxyctl.load.measure import EndpointResult
@@ -85,7 +86,7 @@ def run(app: App, r: LoadRequest) -> int:
     from proxyctl.cli.load_view import LiveView
 
     view = LiveView(quiet=app.json)
-    count = _proxy_counter(app, cloudwatch_wait(r))
+    count = _proxy_counter(app, cloudwatch_wait(r), view)
     try:
         results, interrupted = run_load(load, endpoints, view, count), False
     except Interrupted as stop:
@@ -95,19 +96,23 @@ def run(app: App, r: LoadRequest) -> int:
     return finish(app, r, load, results, interrupted)
 
 
-def _proxy_counter(app: App, wait: float) -> ProxyCounter:
-    """How a proxy's CloudWatch minutes are read for a run that no monitor counted."""
+def _proxy_counter(app: App, wait: float, view: LiveView) -> ProxyCounter:
+    """How a proxy's CloudWatch minutes are read for a run that no monitor counted; the
+    view says what is waited for (with a spinner on a terminal) until they are read."""
     from proxyctl.load import cloudwatch
 
     def count(proxy: str, began: datetime, ended: datetime) -> ProxyCount:
-        return cloudwatch.count(
-            lambda window: cloudwatch.read_minutes(app.clients.cloudwatch, proxy, window),
-            proxy,
-            began,
-            ended,
-            wait,
-            waiting=app.note,
-        )
+        try:
+            return cloudwatch.count(
+                lambda window: cloudwatch.read_minutes(app.clients.cloudwatch, proxy, window),
+                proxy,
+                began,
+                ended,
+                wait,
+                waiting=view.wait,
+            )
+        finally:
+            view.close()
 
     return count
 

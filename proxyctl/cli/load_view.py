@@ -11,7 +11,15 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from rich.console import Console, RenderableType
-from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.text import Text
 
 from proxyctl.output import clean, for_rich
@@ -21,6 +29,7 @@ if TYPE_CHECKING:
     from proxyctl.load.measure import EndpointResult
 
 HINT = "(Ctrl-C stops and reports)"
+WAITING = "waiting for CloudWatch (Ctrl-C stops; the run's figures are kept)"
 
 
 class LiveView:
@@ -30,6 +39,7 @@ class LiveView:
         self.progress: Bar | None = None
         self.task = TaskID(0)
         self.label = ""
+        self.spinner: Progress | None = None
 
     def begin(self, label: str, where: str) -> None:
         self.label = label
@@ -55,11 +65,33 @@ class LiveView:
                 + "\n"
             )
 
+    def wait(self, text: str) -> None:
+        """A wait after the runs (for CloudWatch's minutes): TEXT once, as a note (also
+        with --output json: a wait of minutes is said); on a terminal, under it, a spinner
+        with the time waited until close()."""
+        sys.stderr.write(clean(text) + "\n")
+        if not self.tty or self.spinner is not None:
+            return
+        self.spinner = Progress(
+            SpinnerColumn(),
+            TextColumn(WAITING, markup=False),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+            redirect_stdout=False,
+        )
+        self.spinner.add_task("wait", total=None)
+        self.spinner.start()
+
     def close(self) -> None:
-        """Take the bar away (the end line says how it went) and show the cursor again."""
+        """Take the bar or the spinner away (the end line or the result says how it went)
+        and show the cursor again."""
         if self.progress is not None:
             self.progress.stop()
             self.progress = None
+        if self.spinner is not None:
+            self.spinner.stop()
+            self.spinner = None
 
 
 class Bar(Progress):

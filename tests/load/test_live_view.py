@@ -11,12 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from proxyctl.cli.load_view import HINT, share
+from proxyctl.cli.load_view import HINT, WAITING, share
 from proxyctl.lab.postgres import PgServer
 from proxyctl.load.generator import Load
+from tests.aws_world import make_proxy
 from tests.cli.terminal import Terminal
 from tests.conftest import Cli
 from tests.load.conftest import options
+from tests.pg import StartServer
 
 ENV = {"PGPASSWORD": "app-password"}  # never on the command line
 BAR = re.compile(r"(?P<label>.+?) [━╸╺ ]+ +(?P<percent>\d+)% " + re.escape(HINT))
@@ -128,3 +130,29 @@ def test_the_share_of_the_run(
 ) -> None:
     load = Load(clients=3, mode="lambda", duration=duration, total=total)
     assert share(load, elapsed, attempts) == pytest.approx(expected)
+
+
+def test_the_wait_for_cloudwatch_spins_with_the_time_waited(
+    aws: str, pg_server: StartServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Through the stand-in's proxy (its endpoint name dialled at a real server with a
+    certificate for it), no monitor: CloudWatch has none of the run's minutes, so load
+    waits the whole --cloudwatch-wait, with a spinner, then says what is missing."""
+    endpoint = make_proxy(aws, "orders")["Endpoint"]
+    server = pg_server(cert_names=(endpoint,))
+    monkeypatch.setenv("PROXYCTL_RESOLVE", f"{endpoint}:5432=127.0.0.1:{server.port}")
+    args = ["load", "--proxy", "orders", "--user", "app", "--database", "app", "--auth",
+            "password", "--ca-bundle", str(server.ca_file), "--connections", "5", "--clients",
+            "1", "--cloudwatch-wait", "4s"]  # fmt: skip
+    out = tmp_path / "stdout"
+    with out.open("wb") as stdout, Terminal(args, env=ENV, stdout=stdout.fileno()) as term:
+        term.expect("waiting up to 4s for CloudWatch's minute")
+        term.expect(WAITING)
+        term.expect("0:00:02")  # the time waited, counting
+        code = term.finish()
+    assert code == 0, term.screen
+    assert WAITING not in term.screen  # gone once the minutes are read
+    assert cursor_shown(term.raw)
+    assert "CloudWatch had not published the run's minute" in out.read_text() or (
+        "CloudWatch had not published 1 of the run's minutes" in out.read_text()
+    )
