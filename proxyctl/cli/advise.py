@@ -6,25 +6,18 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from proxyctl.cli.options import (
-    AuthMode,
-    CaBundle,
-    DatabaseName,
-    DatabaseUser,
-    HostName,
-    Port,
-    ProxyName,
-    Via,
-)
+from proxyctl.cli.options import GIVEN, connection_options
 from proxyctl.errors import NotFoundError, UsageError
 
 if TYPE_CHECKING:
     from proxyctl.app import App
+    from proxyctl.reach import ConnectionOptions
 
 # CloudWatch keeps one-minute data for 15 days.
 SINCE_MOST = 15 * 86400
 
 
+@connection_options
 def advise(
     ctx: typer.Context,
     db_cluster: Annotated[
@@ -50,14 +43,7 @@ def advise(
             "price proxyctl knows (shown with its date and source).",
         ),
     ] = None,
-    proxy: ProxyName = None,
-    host: HostName = None,
-    port: Port = 5432,
-    user: DatabaseUser = None,
-    database: DatabaseName = "postgres",
-    auth: AuthMode = None,
-    via: Via = None,
-    ca_bundle: CaBundle = None,
+    connection: "ConnectionOptions" = GIVEN,
 ) -> None:
     """Say whether a database would gain from an RDS proxy, why, and what it would cost.
 
@@ -104,12 +90,10 @@ def advise(
             f"{identifier!r} in this region.",
             hint="Check the identifier and the region (--region).",
         ) from exc
-    if host is not None or proxy is not None:
+    if connection.host is not None or connection.proxy is not None:
         from proxyctl.advise.database import add_database_side
-        from proxyctl.reach import ConnectionOptions
 
-        options = ConnectionOptions(proxy, host, port, user, database, auth, via, ca_bundle)
-        evidence = add_database_side(app, evidence, options, 10.0)
+        evidence = add_database_side(app, evidence, connection, 10.0)
     app.emit(weigh(evidence))
 
 

@@ -5,33 +5,19 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from proxyctl.cli.options import (
-    AuthMode,
-    CaBundle,
-    DatabaseName,
-    DatabaseUser,
-    HostName,
-    Port,
-    ProxyName,
-    Via,
-)
+from proxyctl.cli.options import GIVEN, connection_options
 
 if TYPE_CHECKING:
     from proxyctl.app import App
+    from proxyctl.reach import ConnectionOptions
 
 AWS = "Control plane"
 
 
+@connection_options
 def check(
     ctx: typer.Context,
-    proxy: ProxyName = None,
-    host: HostName = None,
-    port: Port = 5432,
-    user: DatabaseUser = None,
-    database: DatabaseName = "postgres",
-    auth: AuthMode = None,
-    via: Via = None,
-    ca_bundle: CaBundle = None,
+    connection: "ConnectionOptions" = GIVEN,
     connect_timeout: Annotated[
         float,
         typer.Option(
@@ -97,6 +83,5 @@ def check(
         source_cidrs=source_cidr or [],
     )
     check_options(options)
-    connection = reach.ConnectionOptions(proxy, host, port, user, database, auth, via, ca_bundle)
     found = reach.find(app, connection)
     run(app, found.target(), options, CheckView(app.json), found.proxy)

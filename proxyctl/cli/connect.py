@@ -6,16 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from proxyctl.cli.options import (
-    AuthMode,
-    CaBundle,
-    DatabaseName,
-    DatabaseUser,
-    HostName,
-    Port,
-    ProxyName,
-    Via,
-)
+from proxyctl.cli.options import GIVEN, connection_options
 from proxyctl.errors import UsageError
 
 if TYPE_CHECKING:
@@ -27,16 +18,10 @@ FORMATS = ("table", "csv", "tsv")
 CLIENTS = ("psql", "pgcli")
 
 
+@connection_options
 def connect(
     ctx: typer.Context,
-    proxy: ProxyName = None,
-    host: HostName = None,
-    port: Port = 5432,
-    user: DatabaseUser = None,
-    database: DatabaseName = "postgres",
-    auth: AuthMode = None,
-    via: Via = None,
-    ca_bundle: CaBundle = None,
+    connection: "ConnectionOptions" = GIVEN,
     command: Annotated[
         list[str] | None,
         typer.Option(
@@ -111,8 +96,7 @@ def connect(
 
     app: App = ctx.obj
     _check_choices(fmt, exec_client, command, file)
-    given = reach.ConnectionOptions(proxy, host, port, user, database, auth, via, ca_bundle)
-    target = reach.find(app, given).target()
+    target = reach.find(app, connection).target()
     if exec_client is not None:
         from proxyctl.shell import handoff
 
@@ -120,7 +104,7 @@ def connect(
     from proxyctl.shell.core import Choices, Shell
 
     shell = Shell(
-        app, target, check_command(given, target.user), Choices(confirm, warn_pinning), _say
+        app, target, check_command(connection, target.user), Choices(confirm, warn_pinning), _say
     )
     scripted = bool(command) or file is not None or not sys.stdin.isatty()
     if scripted:

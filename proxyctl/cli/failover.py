@@ -1,25 +1,18 @@
 """`proxyctl failover-test`: a failover drill, proxy against direct, as a gate."""
 
 # No `from __future__ import annotations`: Typer reads these annotations at start-up.
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from proxyctl.cli.options import (
-    AuthMode,
-    CaBundle,
-    DatabaseName,
-    DatabaseUser,
-    HostName,
-    Port,
-    ProxyName,
-    Via,
-)
+from proxyctl.cli.options import GIVEN, connection_options
 from proxyctl.cli.renamed import renamed
 
 if TYPE_CHECKING:
     from proxyctl.config import Settings
+    from proxyctl.reach import ConnectionOptions
 
 
 PROBES = "Probes"
@@ -27,16 +20,10 @@ TRIGGER = "Trigger"
 END = "End and report"
 
 
+@connection_options
 def failover_test(
     ctx: typer.Context,
-    proxy: ProxyName = None,
-    host: HostName = None,
-    port: Port = 5432,
-    user: DatabaseUser = None,
-    database: DatabaseName = "postgres",
-    auth: AuthMode = None,
-    via: Via = None,
-    ca_bundle: CaBundle = None,
+    connection: "ConnectionOptions" = GIVEN,
     db_cluster: Annotated[
         str | None,
         typer.Option(
@@ -259,14 +246,7 @@ def failover_test(
     if report is not None:
         may_replace(app, report, force)
     options = FailoverOptions(
-        proxy=proxy,
-        host=host,
-        port=port,
-        user=user,
-        database=database,
-        auth=auth,
-        via=via,
-        ca_bundle=ca_bundle,
+        **asdict(connection),
         db_cluster=db_cluster,
         no_direct=no_direct,
         endpoint=endpoint,

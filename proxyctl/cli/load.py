@@ -6,24 +6,17 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from proxyctl.cli.options import (
-    AuthMode,
-    CaBundle,
-    DatabaseName,
-    DatabaseUser,
-    HostName,
-    Port,
-    ProxyName,
-    Via,
-)
+from proxyctl.cli.options import GIVEN, connection_options
 
 if TYPE_CHECKING:
     from proxyctl.app import App
+    from proxyctl.reach import ConnectionOptions
 
 LOAD = "Load"
 GATE = "Gate"
 
 
+@connection_options
 def load(
     ctx: typer.Context,
     clients: Annotated[
@@ -151,14 +144,7 @@ def load(
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Start a big run without asking.")
     ] = False,
-    proxy: ProxyName = None,
-    host: HostName = None,
-    port: Port = 5432,
-    user: DatabaseUser = None,
-    database: DatabaseName = "postgres",
-    auth: AuthMode = None,
-    via: Via = None,
-    ca_bundle: CaBundle = None,
+    connection: "ConnectionOptions" = GIVEN,
 ) -> None:
     """Run a Lambda-style connection storm and count the database connections it used.
 
@@ -182,13 +168,12 @@ def load(
     """
     from proxyctl.cli.load_run import LoadRequest, run
     from proxyctl.load.plan import LoadOptions
-    from proxyctl.reach import ConnectionOptions
 
     app: App = ctx.obj
     app.settings.yes = app.settings.yes or yes
     request = LoadRequest(
         LoadOptions(clients, duration, connections, mode, rate, ramp_up, sql, file, write),
-        ConnectionOptions(proxy, host, port, user, database, auth, via, ca_bundle),
+        connection,
         direct=direct,
         endpoints=endpoint or [],
         monitor=monitor,

@@ -5,16 +5,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from proxyctl.cli.options import (
-    AuthMode,
-    CaBundle,
-    DatabaseName,
-    DatabaseUser,
-    HostName,
-    Port,
-    ProxyName,
-    Via,
-)
+from proxyctl.cli.options import GIVEN, connection_options
 
 if TYPE_CHECKING:
     from proxyctl.app import App
@@ -24,6 +15,7 @@ DB = "With --from-db"
 LOGS = "With --from-logs"
 
 
+@connection_options
 def pinning(
     ctx: typer.Context,
     paths: Annotated[
@@ -66,14 +58,7 @@ def pinning(
             "Default: report only, exit 0.",
         ),
     ] = None,
-    proxy: ProxyName = None,
-    host: HostName = None,
-    port: Port = 5432,
-    user: DatabaseUser = None,
-    database: DatabaseName = "postgres",
-    auth: AuthMode = None,
-    via: Via = None,
-    ca_bundle: CaBundle = None,
+    connection: "ConnectionOptions" = GIVEN,
     connect_timeout: Annotated[
         float,
         typer.Option(
@@ -103,11 +88,9 @@ def pinning(
       proxyctl pinning --from-logs orders --since 2h
       proxyctl pinning sql/ --fail-on pin
     """
-    from proxyctl import reach
     from proxyctl.observe.pinning_sources import request_from, run
 
     app: App = ctx.obj
-    connection = reach.ConnectionOptions(proxy, host, port, user, database, auth, via, ca_bundle)
     if not from_db:
         connection = _typed_only(ctx, connection)
     request = request_from(paths or [], from_db, from_logs, since, fail_on, connection)
