@@ -4,31 +4,19 @@
 #   bash scripts/tour.sh
 # It installs proxyctl with its lab extra into .venv and, when run as root, the system
 # packages the lab needs (PostgreSQL, PgBouncer); otherwise it says what to install and
-# stops. Then: lab up, init, check, token, and each of connect, failover-test, status and
-# pinning that this version has, then lab down. Each command is printed before it runs.
+# stops. Then: lab up, init, check, token, and each of connect, failover-test, load,
+# status and pinning that this version has, then lab down. Each command is printed before it runs.
 # TOUR_DNS_DELAY (default 20) is the lab's emulated DNS delay for the writer endpoint.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-python=${PYTHON:-python3}
-if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
-    echo "tour: needs Python 3.11 or newer; set PYTHON=/path/to/python3.11" >&2
-    exit 2
-fi
+# shellcheck source=scripts/programs.sh
+. scripts/programs.sh
+require_python tour
 
-# The programs the lab runs, found as proxyctl.lab finds them.
-has_pg_server() {
-    local dir initdb
-    initdb=$(command -v initdb || true)
-    for dir in "${PROXYCTL_PG_BINDIR:-}" "$(pg_config --bindir 2>/dev/null || true)" \
-        "${initdb:+$(dirname "$(readlink -f "$initdb")")}" /usr/lib/postgresql/*/bin; do
-        [ -n "$dir" ] && [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ] && return 0
-    done
-    return 1
-}
 need=()
 has_pg_server || need+=(postgresql)
-command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || need+=(pgbouncer)
+has_pgbouncer || need+=(pgbouncer)
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"

@@ -6,29 +6,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-python=${PYTHON:-python3}
-if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
-    echo "tests/run.sh: needs Python 3.11 or newer; set PYTHON=/path/to/python3.11" >&2
-    exit 2
-fi
-
-# PostgreSQL server binaries, found as proxyctl/lab/postgres.py finds them (the db/ and check/ tests
-# start real servers): PROXYCTL_PG_BINDIR, pg_config --bindir, PATH, /usr/lib/postgresql.
-has_pg_server() {
-    local dir initdb
-    initdb=$(command -v initdb || true)
-    for dir in "${PROXYCTL_PG_BINDIR:-}" "$(pg_config --bindir 2>/dev/null || true)" \
-        "${initdb:+$(dirname "$(readlink -f "$initdb")")}" /usr/lib/postgresql/*/bin; do
-        [ -n "$dir" ] && [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ] && return 0
-    done
-    return 1
-}
-
-# PgBouncer, found as proxyctl/lab/pgbouncer.py finds it: PATH, or Debian's /usr/sbin (not on a
-# user's PATH).
-has_pgbouncer() {
-    command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ]
-}
+# shellcheck source=scripts/programs.sh
+. scripts/programs.sh
+require_python tests/run.sh
 
 # System packages: bash (the env-format tests run it), postgresql (its server binaries
 # and the postgres user that runs them when the tests run as root), pgbouncer (the
