@@ -8,16 +8,10 @@ from html import escape
 from typing import Any
 
 from proxyctl.load.result import LoadResult
-from proxyctl.markup import Table, html_table, md_cell, md_table
+from proxyctl.markup import Table, html_page, html_table, md_cell, md_table
 
 SUFFIXES = (".json", ".md", ".html")
 TITLE = "proxyctl load"
-STYLE = (
-    "body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#212529}"
-    "table{border-collapse:collapse;margin:.5em 0 1.5em}"
-    "th,td{border:1px solid #ced4da;padding:.25em .6em;text-align:left}"
-    "svg{max-width:100%;height:auto}svg text{font:12px system-ui,sans-serif}"
-)
 
 
 def render(result: LoadResult, suffix: str) -> str:
@@ -114,7 +108,4 @@ def html(result: LoadResult) -> str:
     ]
     blocks += [histogram_svg(e["label"], e["connect_latency_histogram"]) for e in result.endpoints]
     blocks += [f"<p>Gate broken: {escape(g)}</p>" for g in result.gate]
-    return (
-        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{TITLE}</title>'
-        f"<style>{STYLE}</style></head><body>" + "\n".join(blocks) + "</body></html>\n"
-    )
+    return html_page(TITLE, blocks)
