@@ -38,11 +38,16 @@ class ProxyCount:
 
     @property
     def complete(self) -> bool:
-        return all(m.database_connections is not None for m in self.minutes)
+        return published(self.minutes)
 
     @property
     def database_values(self) -> list[float]:
         return [m.database_connections for m in self.minutes if m.database_connections is not None]
+
+
+def published(minutes: tuple[Minute, ...]) -> bool:
+    """Every minute has its DatabaseConnections value."""
+    return all(m.database_connections is not None for m in minutes)
 
 
 def run_window(began: datetime, ended: datetime) -> Window:
@@ -96,7 +101,7 @@ def count(
                 minutes = read(window)
             except ProxyctlError as exc:
                 return ProxyCount(proxy, (), f"CloudWatch not read: {exc.message}")
-            if all(m.database_connections is not None for m in minutes) or now() >= deadline:
+            if published(minutes) or now() >= deadline:
                 return ProxyCount(proxy, minutes, _note(proxy, window, minutes, wait))
         if not told:
             waiting(

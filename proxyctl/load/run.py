@@ -105,6 +105,7 @@ def run_endpoint(load: Load, endpoint: Endpoint, view: View) -> EndpointResult:
     cpu, began = _cpu(), datetime.now(UTC)
     try:
         monitor = _open_monitor(endpoint)
+        cpu, began = _cpu(), datetime.now(UTC)  # the monitor's connect is not the load's
         started = time.monotonic()
         if monitor is not None:  # first: starting hundreds of clients takes a while
             monitor.start(started)
