@@ -22,7 +22,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from proxyctl.output import clean, for_rich
+from proxyctl.output import clean, for_rich, note
 
 if TYPE_CHECKING:
     from proxyctl.load.generator import Load, Storm
@@ -69,7 +69,7 @@ class LiveView:
         """A wait after the runs (for CloudWatch's minutes): TEXT once, as a note (also
         with --output json: a wait of minutes is said); on a terminal, under it, a spinner
         with the time waited until close()."""
-        sys.stderr.write(clean(text) + "\n")
+        note(text)
         if not self.tty or self.spinner is not None:
             return
         self.spinner = Progress(

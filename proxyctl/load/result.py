@@ -15,6 +15,7 @@ from proxyctl.load.measure import (
     query_latency,
     series,
 )
+from proxyctl.output import iso
 
 
 @dataclass
@@ -74,7 +75,7 @@ def _cloudwatch(count: ProxyCount | None) -> dict[str, Any] | None:
         "proxy": count.proxy,
         "minutes": [
             {
-                "minute": m.at.isoformat().replace("+00:00", "Z"),
+                "minute": iso(m.at),
                 "client_connections": m.client_connections,
                 "database_connections": m.database_connections,
             }
@@ -118,11 +119,9 @@ def _served(e: dict[str, Any], first: bool = True) -> str:
             (m for m in e["cloudwatch"]["minutes"] if m["database_connections"] is not None),
             key=lambda m: m["database_connections"],
         )
-        clients = busiest["client_connections"]
         text += (
-            f" (CloudWatch's busiest minute: "
-            f"{'-' if clients is None else f'{clients:,.0f}'} client connections on "
-            f"{busiest['database_connections']:,.0f} database connections)"
+            f" (CloudWatch's busiest minute: {_count(busiest['client_connections'])} client "
+            f"connections on {_count(busiest['database_connections'])} database connections)"
         )
     return text
 
@@ -173,16 +172,17 @@ def _endpoint_lines(e: dict[str, Any]) -> list[str]:
     ]
 
 
+def _count(value: float | None) -> str:
+    """A CloudWatch value as a count of connections; "-" for none."""
+    return "-" if value is None else f"{value:,.0f}"
+
+
 def _minutes_line(cloudwatch: dict[str, Any] | None) -> list[str]:
     if not cloudwatch or not cloudwatch["minutes"]:
         return []
-
-    def shown(value: float | None) -> str:
-        return "-" if value is None else f"{value:,.0f}"
-
     return [f"  CloudWatch, proxy {cloudwatch['proxy']}, one value a minute:"] + [
-        f"    {m['minute'][11:16]} UTC  client connections {shown(m['client_connections'])}, "
-        f"database connections {shown(m['database_connections'])}"
+        f"    {m['minute'][11:16]} UTC  client connections {_count(m['client_connections'])}, "
+        f"database connections {_count(m['database_connections'])}"
         for m in cloudwatch["minutes"]
     ]
 
